@@ -442,34 +442,36 @@ struct fmp_event {
 /* A decoded or to-be-encoded message: the header's kind/opcode pick the union member.
  * Requests with no payload (GET_PORTS, GET_SLOTS) and error responses (status != 0,
  * empty payload) use no member. */
+union fmp_msg_body {
+	struct fmp_hello_req hello_req;
+	struct fmp_hello_resp hello_resp;
+	struct fmp_ping ping;
+	struct fmp_ports_resp ports_resp;
+	struct fmp_slots_resp slots_resp;
+	struct fmp_card_req card_req;
+	struct fmp_card_resp card_resp;
+	struct fmp_functions_req functions_req;
+	struct fmp_functions_resp functions_resp;
+	struct fmp_read_config_req read_config_req;
+	struct fmp_read_config_resp read_config_resp;
+	struct fmp_set_num_vfs_req set_num_vfs_req;
+	struct fmp_set_num_vfs_resp set_num_vfs_resp;
+	struct fmp_bind_req bind_req;
+	struct fmp_bind_resp bind_resp;
+	struct fmp_unbind_req unbind_req;
+	struct fmp_unbind_resp unbind_resp;
+	struct fmp_vh_req vh_req;
+	struct fmp_vh_resp vh_resp;
+	struct fmp_port_control_req port_control_req;
+	struct fmp_port_control_resp port_control_resp;
+	struct fmp_subscribe_req subscribe_req;
+	struct fmp_subscribe_resp subscribe_resp;
+	struct fmp_event event;
+};
+
 struct fmp_msg {
 	struct fmp_hdr hdr;
-	union {
-		struct fmp_hello_req hello_req;
-		struct fmp_hello_resp hello_resp;
-		struct fmp_ping ping;
-		struct fmp_ports_resp ports_resp;
-		struct fmp_slots_resp slots_resp;
-		struct fmp_card_req card_req;
-		struct fmp_card_resp card_resp;
-		struct fmp_functions_req functions_req;
-		struct fmp_functions_resp functions_resp;
-		struct fmp_read_config_req read_config_req;
-		struct fmp_read_config_resp read_config_resp;
-		struct fmp_set_num_vfs_req set_num_vfs_req;
-		struct fmp_set_num_vfs_resp set_num_vfs_resp;
-		struct fmp_bind_req bind_req;
-		struct fmp_bind_resp bind_resp;
-		struct fmp_unbind_req unbind_req;
-		struct fmp_unbind_resp unbind_resp;
-		struct fmp_vh_req vh_req;
-		struct fmp_vh_resp vh_resp;
-		struct fmp_port_control_req port_control_req;
-		struct fmp_port_control_resp port_control_resp;
-		struct fmp_subscribe_req subscribe_req;
-		struct fmp_subscribe_resp subscribe_resp;
-		struct fmp_event event;
-	} u;
+	union fmp_msg_body u;
 };
 
 /* Appends header + payload of m to out; m->hdr.length and magic/version are filled in
