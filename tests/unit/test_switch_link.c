@@ -1,0 +1,295 @@
+/* switch_link tests against a fake switch in the same loop: handshake, pipelined
+ * requests, deadlines, events, connection loss with backoff reconnect, stop. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <errno.h>
+#include <cmocka.h>
+
+#include "conn.h"
+#include "switch_link.h"
+
+struct fake {
+	uv_loop_t loop;
+	char dir[64];
+	struct endpoint ep;
+	uv_stream_t *server;
+	struct conn *peer;
+	int hellos;
+	bool swallow_pings; /* do not answer PING: deadline test */
+	uint64_t boot_id;
+
+	struct fm_switch *sw;
+	int ready, down;
+	int ping_ok, ping_timeout, ping_reset, ping_cancel;
+	int events;
+	uint64_t last_event_seq;
+};
+
+static void fake_send_event(struct fake *f, uint64_t seq)
+{
+	struct fmp_msg e;
+
+	memset(&e, 0, sizeof(e));
+	e.hdr.kind = FMP_KIND_EVENT;
+	e.hdr.opcode = FMP_OP_EVENT;
+	e.u.event.seq = seq;
+	e.u.event.type = FMP_EV_ATTN_BUTTON;
+	e.u.event.slot = 3;
+	e.u.event.port = FMP_PORT_NONE;
+	e.u.event.vppb = FMP_VPPB_NONE;
+	e.u.event.fn.slot = FMP_SLOT_NONE;
+	assert_int_equal(conn_send(f->peer, &e), 0);
+}
+
+static void fake_frame(struct conn *c, const struct fmp_hdr *h, const uint8_t *payload, void *arg)
+{
+	struct fake *f = arg;
+	struct fmp_msg q, r;
+
+	assert_int_equal(fmp_msg_decode(h, payload, &q), 0);
+	memset(&r, 0, sizeof(r));
+	r.hdr.kind = FMP_KIND_RESPONSE;
+	r.hdr.opcode = h->opcode;
+	r.hdr.tag = h->tag;
+	switch (h->opcode) {
+	case FMP_OP_HELLO:
+		f->hellos++;
+		assert_string_equal(q.u.hello_req.client, "fabricd 0.1.0");
+		r.u.hello_resp.version = 1;
+		r.u.hello_resp.max_payload = FMP_MAX_PAYLOAD_DEFAULT;
+		r.u.hello_resp.boot_id = f->boot_id;
+		r.u.hello_resp.n_ports = 4;
+		strcpy(r.u.hello_resp.chassis, "rack1");
+		break;
+	case FMP_OP_SUBSCRIBE:
+		assert_int_equal(q.u.subscribe_req.mask, FMP_EVMASK_ALL);
+		r.u.subscribe_resp.event_seq = 7;
+		break;
+	case FMP_OP_PING:
+		if (f->swallow_pings)
+			return;
+		r.u.ping.cookie = q.u.ping.cookie + 1;
+		break;
+	default:
+		r.hdr.status = FMP_E_UNSUPPORTED;
+	}
+	assert_int_equal(conn_send(c, &r), 0);
+}
+
+static void fake_close(struct conn *c, int reason, void *arg)
+{
+	struct fake *f = arg;
+
+	(void)c;
+	(void)reason;
+	f->peer = NULL;
+}
+
+static const struct conn_ops fake_ops = {fake_frame, fake_close};
+
+static void fake_accept(uv_stream_t *server, int status)
+{
+	struct fake *f = server->data;
+	uv_stream_t *s;
+
+	assert_int_equal(status, 0);
+	assert_int_equal(endpoint_accept(server, &s), 0);
+	f->peer = conn_new(s, FMP_MAX_PAYLOAD_DEFAULT, true, &fake_ops, f);
+}
+
+static void ping_done(void *arg, int status, const struct fmp_msg *resp)
+{
+	struct fake *f = arg;
+
+	if (status == FMP_OK) {
+		assert_int_equal(resp->u.ping.cookie, 101);
+		f->ping_ok++;
+	} else if (status == -ETIMEDOUT) {
+		f->ping_timeout++;
+	} else if (status == -ECONNRESET) {
+		f->ping_reset++;
+	} else if (status == -ECANCELED) {
+		f->ping_cancel++;
+	} else {
+		fail_msg("unexpected status %d", status);
+	}
+}
+
+static void send_ping(struct fake *f, uint32_t timeout_ms)
+{
+	struct fmp_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.opcode = FMP_OP_PING;
+	m.u.ping.cookie = 100;
+	assert_int_equal(fm_switch_request(f->sw, &m, timeout_ms, ping_done, f), 0);
+}
+
+static void on_state(struct fm_switch *sw, enum fm_switch_state st, int reason, void *arg)
+{
+	struct fake *f = arg;
+
+	(void)sw;
+	(void)reason;
+	if (st == FM_SWITCH_READY) {
+		f->ready++;
+		uv_stop(&f->loop);
+	} else {
+		f->down++;
+	}
+}
+
+static void on_event(struct fm_switch *sw, const struct fmp_event *ev, void *arg)
+{
+	struct fake *f = arg;
+
+	(void)sw;
+	f->events++;
+	f->last_event_seq = ev->seq;
+	uv_stop(&f->loop);
+}
+
+static const struct fm_switch_ops sw_ops = {on_state, on_event};
+
+static int setup(void **state)
+{
+	struct fake *f = calloc(1, sizeof(*f));
+	struct fm_switch_timing t = {.request_timeout_ms = 2000, .backoff_min_ms = 10,
+				     .backoff_max_ms = 40};
+	char spec[128], err[256];
+
+	strcpy(f->dir, "/tmp/test_switch_link.XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	snprintf(spec, sizeof(spec), "unix:%s/sim.sock", f->dir);
+	if (endpoint_parse(spec, &f->ep, err, sizeof(err)))
+		return -1;
+	uv_loop_init(&f->loop);
+	f->boot_id = 0xb007;
+	f->sw = fm_switch_new(&f->loop, "rack1", &f->ep, &t, &sw_ops, f);
+	*state = f;
+	return f->sw ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	struct fake *f = *state;
+
+	fm_switch_free(f->sw);
+	if (f->peer)
+		conn_close(f->peer);
+	if (f->server)
+		endpoint_close((uv_handle_t *)f->server);
+	uv_run(&f->loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&f->loop), 0);
+	unlink(f->ep.path);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static void listen_now(struct fake *f)
+{
+	char err[256];
+
+	assert_int_equal(endpoint_listen(&f->loop, &f->ep, 0, fake_accept, f, &f->server, err,
+					 sizeof(err)), 0);
+}
+
+static void test_handshake_and_requests(void **state)
+{
+	struct fake *f = *state;
+
+	listen_now(f);
+	fm_switch_start(f->sw);
+	uv_run(&f->loop, UV_RUN_DEFAULT);
+	assert_int_equal(f->ready, 1);
+	assert_int_equal(fm_switch_state(f->sw), FM_SWITCH_READY);
+	assert_int_equal(fm_switch_hello(f->sw)->boot_id, 0xb007);
+	assert_string_equal(fm_switch_hello(f->sw)->chassis, "rack1");
+
+	for (int i = 0; i < 50; i++)
+		send_ping(f, 0);
+	assert_int_equal(fm_switch_in_flight(f->sw), 50);
+	while (f->ping_ok < 50)
+		uv_run(&f->loop, UV_RUN_ONCE);
+	assert_int_equal(fm_switch_in_flight(f->sw), 0);
+
+	fake_send_event(f, 8);
+	uv_run(&f->loop, UV_RUN_DEFAULT);
+	assert_int_equal(f->events, 1);
+	assert_int_equal(f->last_event_seq, 8);
+}
+
+static void test_deadline(void **state)
+{
+	struct fake *f = *state;
+
+	listen_now(f);
+	fm_switch_start(f->sw);
+	uv_run(&f->loop, UV_RUN_DEFAULT);
+	f->swallow_pings = true;
+	send_ping(f, 30);
+	send_ping(f, 5000);
+	while (f->ping_timeout < 1)
+		uv_run(&f->loop, UV_RUN_ONCE);
+	assert_int_equal(f->ping_timeout, 1);
+	assert_int_equal(fm_switch_in_flight(f->sw), 1);
+	fm_switch_stop(f->sw);
+	assert_int_equal(f->ping_cancel, 1);
+	assert_int_equal(fm_switch_state(f->sw), FM_SWITCH_STOPPED);
+	/* a request after stop is refused at once */
+	{
+		struct fmp_msg m;
+
+		memset(&m, 0, sizeof(m));
+		m.hdr.opcode = FMP_OP_PING;
+		assert_int_equal(fm_switch_request(f->sw, &m, 0, ping_done, f), -ENOTCONN);
+	}
+}
+
+static void test_reconnect_after_loss(void **state)
+{
+	struct fake *f = *state;
+
+	/* nobody listens yet: the link retries with backoff until the switch appears */
+	fm_switch_start(f->sw);
+	for (int i = 0; i < 3; i++)
+		uv_run(&f->loop, UV_RUN_ONCE);
+	assert_int_equal(f->ready, 0);
+	assert_non_null(strstr(fm_switch_last_error(f->sw), "cannot connect"));
+	listen_now(f);
+	uv_run(&f->loop, UV_RUN_DEFAULT);
+	assert_int_equal(f->ready, 1);
+
+	f->swallow_pings = true;
+	send_ping(f, 0);
+	while (f->hellos < 1 || !f->peer)
+		uv_run(&f->loop, UV_RUN_ONCE);
+	conn_close(f->peer); /* the switch goes away with a request in flight */
+	f->swallow_pings = false;
+	f->boot_id = 0xb008;
+	uv_run(&f->loop, UV_RUN_DEFAULT); /* until READY again */
+	assert_int_equal(f->ping_reset, 1);
+	assert_int_equal(f->down, 1);
+	assert_int_equal(f->ready, 2);
+	assert_int_equal(fm_switch_connects(f->sw), 2);
+	assert_int_equal(fm_switch_hello(f->sw)->boot_id, 0xb008);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_handshake_and_requests, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deadline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reconnect_after_loss, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
