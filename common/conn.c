@@ -200,6 +200,30 @@ int conn_send(struct conn *c, const struct fmp_msg *m)
 	return queue(c, w);
 }
 
+int conn_send_frame(struct conn *c, const uint8_t *frame, size_t len)
+{
+	struct write_req *w;
+
+	if (c->closing)
+		return -EPIPE;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -FMP_E_NOMEM;
+	fmp_buf_init(&w->buf);
+	w->buf.data = malloc(len ? len : 1);
+	if (!w->buf.data)
+		w->buf.err = -FMP_E_NOMEM;
+	else
+		memcpy(w->buf.data, frame, len);
+	w->buf.len = w->buf.cap = len;
+	if (w->buf.err) {
+		fmp_buf_release(&w->buf);
+		free(w);
+		return -FMP_E_NOMEM;
+	}
+	return queue(c, w);
+}
+
 int conn_send_error(struct conn *c, const struct fmp_hdr *req, enum fmp_status status)
 {
 	struct write_req *w;

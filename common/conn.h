@@ -29,6 +29,8 @@ struct conn *conn_new(uv_stream_t *stream, uint32_t max_payload, bool server,
 /* Encodes and queues m. Returns 0, a negative FMP error from the encoder, or -EPIPE when
  * the connection is closing. */
 int conn_send(struct conn *c, const struct fmp_msg *m);
+/* Queues one already-encoded frame (copied). */
+int conn_send_frame(struct conn *c, const uint8_t *frame, size_t len);
 /* Queues an error response to request header req. */
 int conn_send_error(struct conn *c, const struct fmp_hdr *req, enum fmp_status status);
 

@@ -1,0 +1,462 @@
+/* daemon: fabricd's lifecycle and shared services. Group commit: every store write made
+ * while the loop handles one batch of I/O is committed by one fm_store_flush from a
+ * uv_prepare handle, just before the loop blocks again, so N concurrent requests cost one
+ * fsync. Events are stored, then (seq known) pushed to subscribers. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <json-c/json.h>
+
+#include "api.h"
+#include "control.h"
+#include "daemon.h"
+#include "discovery.h"
+#include "engine.h"
+
+#define FABRICD_VERSION "0.1.0"
+
+void fm_log(struct fm_daemon *d, int level, const char *fmt, ...)
+{
+	static const char *const tag[] = {"error", "info", "debug"};
+	va_list ap;
+
+	if (level > d->log_level)
+		return;
+	fprintf(stderr, "fabricd: %s: ", tag[level]);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int64_t fm_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void fm_time_format(int64_t ms, char *buf, size_t len)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+struct fm_switch *fm_daemon_link(const struct fm_daemon *d, const struct fm_chassis *ch)
+{
+	if (d->stopping)
+		return NULL; /* the links are closing: nothing may be sent any more */
+	for (unsigned i = 0; i < d->n_links; i++)
+		if (fm_inv_chassis_at(d->inv, i) == ch)
+			return d->links[i];
+	return NULL;
+}
+
+/* ---- events ---------------------------------------------------------------------------- */
+
+struct json_object *fm_event_json(const struct fm_store_event *e)
+{
+	struct json_object *o = json_object_new_object();
+	char t[40];
+
+	fm_time_format(e->time_ms, t, sizeof(t));
+	json_object_object_add(o, "seq", json_object_new_int64(e->seq));
+	json_object_object_add(o, "time", json_object_new_string(t));
+	json_object_object_add(o, "event", json_object_new_string(e->name));
+	if (e->chassis)
+		json_object_object_add(o, "chassis", json_object_new_string(e->chassis));
+	if (e->slot >= 0)
+		json_object_object_add(o, "slot", json_object_new_int(e->slot));
+	if (e->card)
+		json_object_object_add(o, "card", json_object_new_string(e->card));
+	if (e->function)
+		json_object_object_add(o, "function", json_object_new_string(e->function));
+	if (e->host)
+		json_object_object_add(o, "host", json_object_new_string(e->host));
+	if (e->vppb >= 0)
+		json_object_object_add(o, "vppb", json_object_new_int(e->vppb));
+	if (e->detail) {
+		struct json_object *detail = json_tokener_parse(e->detail);
+
+		if (detail)
+			json_object_object_add(o, "detail", detail);
+	}
+	return o;
+}
+
+/* An event waiting for its commit, which gives it its seq. */
+struct pending_event {
+	struct fm_daemon *d;
+	int64_t seq;
+	struct fm_store_event ev;
+	char *strings[6];
+};
+
+static void event_committed(void *arg, int rc)
+{
+	struct pending_event *p = arg;
+
+	if (!rc && p->seq > 0 && p->d->ctl) {
+		struct json_object *o;
+
+		p->ev.seq = p->seq;
+		o = fm_event_json(&p->ev);
+		fm_ctl_notify_all(p->d->ctl, "event", o);
+		json_object_put(o);
+	}
+	for (unsigned i = 0; i < 6; i++)
+		free(p->strings[i]);
+	free(p);
+}
+
+static const char *keep(struct pending_event *p, unsigned i, const char *s)
+{
+	p->strings[i] = s ? strdup(s) : NULL;
+	return p->strings[i];
+}
+
+void fm_daemon_event(struct fm_daemon *d, const struct fm_event_args *a)
+{
+	struct pending_event *p = calloc(1, sizeof(*p));
+
+	if (!p) {
+		json_object_put(a->detail);
+		fm_log(d, FM_LOG_ERR, "event %s lost: out of memory", a->name);
+		return;
+	}
+	p->d = d;
+	p->ev.time_ms = fm_now_ms();
+	p->ev.name = keep(p, 0, a->name);
+	p->ev.chassis = keep(p, 1, a->chassis);
+	p->ev.card = keep(p, 2, a->card);
+	p->ev.function = keep(p, 3, a->function);
+	p->ev.host = keep(p, 4, a->host);
+	p->ev.detail = keep(p, 5, a->detail ? json_object_to_json_string_ext(a->detail, JSON_C_TO_STRING_PLAIN) : NULL);
+	p->ev.slot = a->slot;
+	p->ev.vppb = a->vppb;
+	json_object_put(a->detail);
+	fm_log(d, FM_LOG_INFO, "event %s%s%s%s%s%s%s", a->name, a->function ? " " : "",
+	       a->function ? a->function : "", a->host ? " host " : "", a->host ? a->host : "",
+	       a->chassis ? " chassis " : "", a->chassis ? a->chassis : "");
+	if (fm_store_event_append(d->store, &p->ev, &p->seq, event_committed, p)) {
+		fm_log(d, FM_LOG_ERR, "event %s not stored: %s", a->name, fm_store_last_error(d->store));
+		event_committed(p, -EIO);
+	}
+}
+
+/* ---- known chassis (reconciliation's first-contact rule) -------------------------------- */
+
+bool fm_daemon_chassis_known(const struct fm_daemon *d, const char *chassis)
+{
+	for (unsigned i = 0; i < d->n_known_chassis; i++)
+		if (!strcmp(d->known_chassis[i], chassis))
+			return true;
+	return false;
+}
+
+void fm_daemon_chassis_mark_known(struct fm_daemon *d, const char *chassis)
+{
+	char **v;
+
+	if (fm_daemon_chassis_known(d, chassis))
+		return;
+	v = realloc(d->known_chassis, (d->n_known_chassis + 1) * sizeof(*v));
+	if (!v)
+		return;
+	d->known_chassis = v;
+	v[d->n_known_chassis] = strdup(chassis);
+	if (v[d->n_known_chassis])
+		d->n_known_chassis++;
+}
+
+static int scan_event(void *arg, const struct fm_store_event *e)
+{
+	if (e->chassis && !strcmp(e->name, "switch-connected"))
+		fm_daemon_chassis_mark_known(arg, e->chassis);
+	return 0;
+}
+
+/* ---- switch links ----------------------------------------------------------------------- */
+
+static void on_discovered(struct fm_daemon *d, struct fm_chassis *ch, int status, const char *err)
+{
+	if (status) {
+		fm_log(d, FM_LOG_ERR, "%s: discovery failed: %s", ch->name, err);
+		return;
+	}
+	fm_log(d, FM_LOG_INFO, "%s: discovered %u host ports, %u slots, %u functions", ch->name,
+	       ch->n_hosts, ch->n_slots, ch->n_functions);
+	fm_engine_reconcile(d->engine, ch);
+}
+
+static struct fm_chassis *chassis_of(struct fm_daemon *d, struct fm_switch *sw)
+{
+	if (d->stopping)
+		return NULL;
+	for (unsigned i = 0; i < d->n_links; i++)
+		if (d->links[i] == sw)
+			return fm_inv_chassis_at(d->inv, i);
+	return NULL;
+}
+
+static void on_link_state(struct fm_switch *sw, enum fm_switch_state st, int reason, void *arg)
+{
+	struct fm_daemon *d = arg;
+	struct fm_chassis *ch = chassis_of(d, sw);
+	char ep[160];
+
+	(void)reason;
+	if (!ch)
+		return;
+	endpoint_format(fm_switch_endpoint(sw), ep, sizeof(ep));
+	if (st == FM_SWITCH_READY) {
+		const struct fmp_hello_resp *h = fm_switch_hello(sw);
+
+		fm_log(d, FM_LOG_INFO, "%s: connected to %s (%s %s, firmware %s, FMP v%u)", ch->name,
+		       ep, h->model, h->serial, h->firmware, h->version);
+		fm_daemon_event(d, &(struct fm_event_args){.name = "switch-connected", .chassis = ch->name,
+							   .slot = -1, .vppb = -1});
+		if (fm_discovery_start(d, ch, on_discovered))
+			fm_log(d, FM_LOG_ERR, "%s: discovery: out of memory", ch->name);
+	} else if (!d->stopping) {
+		fm_log(d, FM_LOG_ERR, "%s: lost the switch at %s: %s", ch->name, ep,
+		       fm_switch_last_error(sw));
+		fm_engine_chassis_lost(d->engine, ch);
+		ch->discovered = false;
+		fm_daemon_event(d, &(struct fm_event_args){.name = "switch-lost", .chassis = ch->name,
+							   .slot = -1, .vppb = -1});
+	}
+}
+
+static void on_link_event(struct fm_switch *sw, const struct fmp_event *ev, void *arg)
+{
+	struct fm_daemon *d = arg;
+	struct fm_chassis *ch = chassis_of(d, sw);
+	struct fm_host *h;
+	struct fm_card *card;
+	const char *reason[] = {"none", "managed", "surprise", "link", "fault", "reset"};
+	struct fm_event_args a = {.chassis = ch ? ch->name : NULL, .slot = -1, .vppb = -1};
+
+	if (!ch)
+		return;
+	h = ev->port != FMP_PORT_NONE ? fm_inv_host_by_port(ch, ev->port) : NULL;
+	card = ev->slot != FMP_SLOT_NONE ? fm_inv_card_by_slot(ch, ev->slot) : NULL;
+	a.slot = ev->slot != FMP_SLOT_NONE ? ev->slot : -1;
+	a.card = card ? card->name : NULL;
+	a.host = h ? h->name : NULL;
+	switch (ev->type) {
+	case FMP_EV_SLOT_PRESENCE:
+		a.name = ev->detail ? "card-added" : "card-removed";
+		a.detail = json_object_new_string(reason[ev->reason < 6 ? ev->reason : 0]);
+		break;
+	case FMP_EV_ATTN_BUTTON:
+		a.name = "attention-button";
+		break;
+	case FMP_EV_LINK_STATE:
+		a.name = ev->detail ? "link-up" : "link-down";
+		break;
+	case FMP_EV_POWER_FAULT:
+		a.name = "power-fault";
+		break;
+	default:
+		break;
+	}
+	if (a.name)
+		fm_daemon_event(d, &a);
+	if (ch->discovered && fm_engine_switch_event(d->engine, ch, ev))
+		fm_discovery_start(d, ch, on_discovered);
+	else if (!ch->discovered && ev->type == FMP_EV_SWITCH_RESET)
+		fm_discovery_start(d, ch, on_discovered);
+}
+
+static const struct fm_switch_ops link_ops = {on_link_state, on_link_event};
+
+/* ---- group commit, signals -------------------------------------------------------------- */
+
+static void on_prepare(uv_prepare_t *h)
+{
+	struct fm_daemon *d = h->data;
+
+	if (fm_store_pending(d->store) && fm_store_flush(d->store))
+		fm_log(d, FM_LOG_ERR, "intent store commit failed: %s", fm_store_last_error(d->store));
+}
+
+static void reload(struct fm_daemon *d)
+{
+	struct fm_fabric_config *cfg = NULL;
+	char err[512];
+
+	if (fm_fabric_config_load_file(d->cfg_path, &cfg, err, sizeof(err))) {
+		fm_log(d, FM_LOG_ERR, "SIGHUP: keeping the running configuration: %s", err);
+		return;
+	}
+	/* What can change without a restart: timeouts, the reconciliation policy, hooks.
+	 * Chassis, sockets and the state directory need a restart. */
+	d->cfg->timeouts = cfg->timeouts;
+	d->cfg->reconcile = cfg->reconcile;
+	fm_log(d, FM_LOG_INFO, "SIGHUP: reloaded %s (timeouts, reconcile policy)", d->cfg_path);
+	fm_fabric_config_free(cfg);
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+	struct fm_daemon *d = s->data;
+
+	if (signum == SIGHUP) {
+		reload(d);
+		return;
+	}
+	fm_log(d, FM_LOG_INFO, "%s: shutting down", signum == SIGTERM ? "SIGTERM" : "SIGINT");
+	fm_daemon_stop(d);
+}
+
+/* ---- lifecycle -------------------------------------------------------------------------- */
+
+static const char *host_rename(void *arg, const char *chassis, uint8_t port, const char *sw_name)
+{
+	struct fm_daemon *d = arg;
+	const struct fm_fabric_chassis *c = fm_fabric_config_find_chassis(d->cfg, chassis);
+
+	return c ? fm_fabric_config_host_name(c, port, sw_name) : NULL;
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char buf[4096];
+	size_t n = strlen(path);
+
+	if (n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, n + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int fm_daemon_init(struct fm_daemon *d, uv_loop_t *loop, struct fm_fabric_config *cfg,
+		   const char *cfg_path, char *err, size_t errlen)
+{
+	char path[4096], e2[512];
+	int rc;
+
+	d->loop = loop;
+	d->cfg = cfg;
+	d->cfg_path = strdup(cfg_path);
+	d->started_ms = fm_now_ms();
+	rc = mkdir_p(cfg->state_dir, 0750);
+	if (rc) {
+		snprintf(err, errlen, "state directory %s: %s", cfg->state_dir, strerror(-rc));
+		return rc;
+	}
+	snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, FM_STORE_FILENAME);
+	rc = fm_store_open(path, &d->store, err, errlen);
+	if (rc)
+		return rc;
+	fm_store_event_list(d->store, 0, 0, scan_event, d);
+	d->pci = fm_pci_new(NULL, err, errlen);
+	if (!d->pci)
+		return -ENOMEM;
+	if (fm_pci_names_error(d->pci))
+		fm_log(d, FM_LOG_ERR, "device names unavailable: %s", fm_pci_names_error(d->pci));
+	d->inv = fm_inv_new(host_rename, d);
+	d->links = calloc(cfg->n_chassis, sizeof(*d->links));
+	if (!d->inv || !d->links) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < cfg->n_chassis; i++) {
+		struct fm_switch_timing t = {cfg->timeouts.switch_request_ms,
+					     cfg->timeouts.reconnect_min_ms,
+					     cfg->timeouts.reconnect_max_ms};
+		struct endpoint ep;
+
+		if (endpoint_parse(cfg->chassis[i].endpoint, &ep, e2, sizeof(e2))) {
+			snprintf(err, errlen, "chassis %s: %s", cfg->chassis[i].name, e2);
+			return -EINVAL;
+		}
+		if (!fm_inv_add_chassis(d->inv, cfg->chassis[i].name))
+			return -ENOMEM;
+		d->links[i] = fm_switch_new(loop, cfg->chassis[i].name, &ep, &t, &link_ops, d);
+		if (!d->links[i])
+			return -ENOMEM;
+		d->n_links++;
+	}
+	d->engine = fm_engine_new(d, err, errlen);
+	if (!d->engine)
+		return -ENOMEM;
+	rc = fm_api_start(d, err, errlen);
+	if (rc)
+		return rc;
+	uv_prepare_init(loop, &d->flush_handle);
+	d->flush_handle.data = d;
+	uv_signal_init(loop, &d->sig_term);
+	uv_signal_init(loop, &d->sig_int);
+	uv_signal_init(loop, &d->sig_hup);
+	d->sig_term.data = d->sig_int.data = d->sig_hup.data = d;
+	return 0;
+}
+
+void fm_daemon_start(struct fm_daemon *d)
+{
+	uv_prepare_start(&d->flush_handle, on_prepare);
+	uv_signal_start(&d->sig_term, on_signal, SIGTERM);
+	uv_signal_start(&d->sig_int, on_signal, SIGINT);
+	uv_signal_start(&d->sig_hup, on_signal, SIGHUP);
+	for (unsigned i = 0; i < d->n_links; i++)
+		fm_switch_start(d->links[i]);
+}
+
+void fm_daemon_stop(struct fm_daemon *d)
+{
+	if (d->stopping)
+		return;
+	d->stopping = true;
+	for (unsigned i = 0; i < d->n_links; i++)
+		fm_switch_stop(d->links[i]);
+	fm_ctl_free(d->ctl);
+	d->ctl = NULL;
+	if (d->store)
+		fm_store_flush(d->store);
+	uv_close((uv_handle_t *)&d->flush_handle, NULL);
+	uv_close((uv_handle_t *)&d->sig_term, NULL);
+	uv_close((uv_handle_t *)&d->sig_int, NULL);
+	uv_close((uv_handle_t *)&d->sig_hup, NULL);
+	for (unsigned i = 0; i < d->n_links; i++)
+		fm_switch_free(d->links[i]);
+	d->n_links = 0;
+}
+
+void fm_daemon_fini(struct fm_daemon *d)
+{
+	fm_ctl_free(d->ctl);
+	fm_engine_free(d->engine);
+	fm_store_close(d->store); /* flushes what is still staged */
+	fm_inv_free(d->inv);
+	fm_pci_free(d->pci);
+	free(d->links);
+	for (unsigned i = 0; i < d->n_known_chassis; i++)
+		free(d->known_chassis[i]);
+	free(d->known_chassis);
+	free(d->cfg_path);
+	memset(d, 0, sizeof(*d));
+}
+
+const char *fm_daemon_version(void)
+{
+	return FABRICD_VERSION;
+}

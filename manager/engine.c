@@ -1,0 +1,1308 @@
+/* engine: assign/unassign as small state machines driven by store commits and switch
+ * answers. Every step re-resolves its function from the binding key (chassis, card
+ * serial, PF, VF), so a card pulled or a chassis re-read mid-operation is noticed rather
+ * than dereferenced. Operations on one function are serialized through a per-key queue. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+
+#include "engine.h"
+#include "index.h"
+
+enum op_kind { OP_ASSIGN, OP_UNASSIGN };
+
+struct fm_op {
+	struct fm_engine *e;
+	enum op_kind kind;
+	char key[sizeof(((struct fm_intent *)0)->key)];
+	char chassis[FM_STORE_NAME_MAX];
+	char serial[FM_STORE_NAME_MAX];
+	int pf, vf;
+	char fn_name[FM_FN_NAME_MAX];
+	char host[FM_STORE_NAME_MAX];
+	bool dry_run, force, internal;
+	uint8_t mode;
+	uint32_t timeout_ms;
+	bool need_num_vfs;
+	uint16_t num_vfs;
+	struct json_object *actions;
+	fm_op_done done;
+	void *arg;
+	/* the answer, sent after the last store write of the operation commits */
+	bool ok;
+	enum fm_rpc_code code;
+	char msg[256];
+	struct json_object *data;
+	uint8_t port, vppb, host_bus, host_devfn;
+	bool changed;
+	struct fm_op *next; /* queue of operations waiting for the same function */
+};
+
+struct queue {
+	struct fm_op *head, *tail;
+};
+
+struct fm_engine {
+	struct fm_daemon *d;
+	struct fm_index *intents; /* key -> struct fm_intent */
+	struct fm_intent *list;   /* every intent, for iteration */
+	struct fm_index *queues;  /* key -> struct queue, present while an op runs */
+	unsigned n_ops;
+};
+
+static void op_start(struct fm_op *op);
+static void op_finish(struct fm_op *op);
+
+/* ---- intents --------------------------------------------------------------------------- */
+
+static void make_key(char *buf, size_t len, const char *chassis, const char *serial, int pf,
+		     int vf)
+{
+	snprintf(buf, len, "%s|%s|%d|%d", chassis, serial, pf, vf);
+}
+
+static struct fm_intent *intent_get(const struct fm_engine *e, const char *key)
+{
+	return fm_index_get(e->intents, key);
+}
+
+static struct fm_intent *intent_add(struct fm_engine *e, const struct fm_store_binding *b)
+{
+	struct fm_intent *in = calloc(1, sizeof(*in));
+
+	if (!in)
+		return NULL;
+	make_key(in->key, sizeof(in->key), b->chassis, b->card_serial, b->pf, b->vf);
+	snprintf(in->chassis, sizeof(in->chassis), "%s", b->chassis);
+	snprintf(in->serial, sizeof(in->serial), "%s", b->card_serial);
+	in->pf = b->pf;
+	in->vf = b->vf;
+	snprintf(in->host, sizeof(in->host), "%s", b->host);
+	in->vppb = b->vppb;
+	in->state = b->state;
+	in->since_ms = b->created_ms ? b->created_ms : fm_now_ms();
+	if (fm_index_put(e->intents, in->key, in)) {
+		free(in);
+		return NULL;
+	}
+	in->next = e->list;
+	if (e->list)
+		e->list->prev = in;
+	e->list = in;
+	return in;
+}
+
+static void intent_remove(struct fm_engine *e, struct fm_intent *in)
+{
+	fm_index_del(e->intents, in->key);
+	if (in->prev)
+		in->prev->next = in->next;
+	else
+		e->list = in->next;
+	if (in->next)
+		in->next->prev = in->prev;
+	free(in);
+}
+
+static struct fm_store_key store_key(const struct fm_intent *in)
+{
+	struct fm_store_key k = {in->chassis, in->serial, in->pf, in->vf};
+
+	return k;
+}
+
+static int load_binding(void *arg, const struct fm_store_binding *b)
+{
+	return intent_add(arg, b) ? 0 : -ENOMEM;
+}
+
+struct fm_engine *fm_engine_new(struct fm_daemon *d, char *err, size_t errlen)
+{
+	struct fm_engine *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		goto nomem;
+	e->d = d;
+	e->intents = fm_index_new(256);
+	e->queues = fm_index_new(64);
+	if (!e->intents || !e->queues)
+		goto nomem;
+	if (fm_store_binding_list(d->store, load_binding, e)) {
+		snprintf(err, errlen, "reading bindings: %s", fm_store_last_error(d->store));
+		fm_engine_free(e);
+		return NULL;
+	}
+	return e;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	fm_engine_free(e);
+	return NULL;
+}
+
+void fm_engine_free(struct fm_engine *e)
+{
+	if (!e)
+		return;
+	while (e->list)
+		intent_remove(e, e->list);
+	fm_index_free(e->intents);
+	fm_index_free(e->queues);
+	free(e);
+}
+
+const struct fm_intent *fm_engine_intents(const struct fm_engine *e)
+{
+	return e->list;
+}
+
+unsigned fm_engine_ops(const struct fm_engine *e)
+{
+	return e->n_ops;
+}
+
+/* An exclusive card moves whole: every function of it is held by pf0's binding. */
+static void canonical(const struct fm_fn *fn, int *pf, int *vf)
+{
+	if (fn->card->sharing == FMP_SHARING_EXCLUSIVE) {
+		*pf = 0;
+		*vf = -1;
+	} else {
+		*pf = fn->pf;
+		*vf = fn->vf == FMP_VF_NONE ? -1 : fn->vf;
+	}
+}
+
+const struct fm_intent *fm_engine_intent_of(const struct fm_engine *e, const struct fm_fn *fn)
+{
+	char key[sizeof(((struct fm_intent *)0)->key)];
+	int pf, vf;
+
+	canonical(fn, &pf, &vf);
+	make_key(key, sizeof(key), fn->card->chassis->name, fn->card->serial, pf, vf);
+	return intent_get(e, key);
+}
+
+/* ---- helpers --------------------------------------------------------------------------- */
+
+static struct fm_fn *op_fn(const struct fm_op *op)
+{
+	struct fm_chassis *ch = fm_inv_chassis(op->e->d->inv, op->chassis);
+	struct fm_card *card = ch ? fm_inv_card_by_serial(ch, op->serial) : NULL;
+
+	return card ? fm_inv_fn_at(card, (uint8_t)op->pf, op->vf < 0 ? FMP_VF_NONE : (uint16_t)op->vf)
+		    : NULL;
+}
+
+static struct fm_host *op_host(const struct fm_op *op)
+{
+	struct fm_chassis *ch = fm_inv_chassis(op->e->d->inv, op->chassis);
+	char name[FM_NAME_MAX * 2 + 2];
+
+	if (!ch)
+		return NULL;
+	snprintf(name, sizeof(name), "%s:%s", op->chassis, op->host);
+	return fm_inv_find_host(op->e->d->inv, name, NULL);
+}
+
+static void op_fail(struct fm_op *op, enum fm_rpc_code code, struct json_object *data,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void op_fail(struct fm_op *op, enum fm_rpc_code code, struct json_object *data,
+		    const char *fmt, ...)
+{
+	va_list ap;
+
+	op->ok = false;
+	op->code = code;
+	json_object_put(op->data);
+	op->data = data;
+	va_start(ap, fmt);
+	vsnprintf(op->msg, sizeof(op->msg), fmt, ap);
+	va_end(ap);
+	op_finish(op);
+}
+
+static void add_action(struct fm_op *op, const char *action, const char *k1, const char *v1,
+		       const char *k2, int v2)
+{
+	struct json_object *a = json_object_new_object();
+
+	json_object_object_add(a, "action", json_object_new_string(action));
+	if (k1)
+		json_object_object_add(a, k1, json_object_new_string(v1));
+	if (k2)
+		json_object_object_add(a, k2, json_object_new_int(v2));
+	json_object_array_add(op->actions, a);
+}
+
+enum fm_rpc_code fm_engine_map_status(int status)
+{
+	switch (status) {
+	case FMP_E_BUSY: return FM_RPC_E_FUNCTION_BUSY;
+	case FMP_E_NO_VPPB: return FM_RPC_E_NO_FREE_VPPB;
+	case FMP_E_LINK_DOWN: return FM_RPC_E_HOST_LINK_DOWN;
+	case FMP_E_SHARING_MODE: return FM_RPC_E_SHARING_MODE;
+	case FMP_E_VF_BOUND: return FM_RPC_E_VF_BOUND;
+	case FMP_E_TIMEOUT: return FM_RPC_E_TIMEOUT;
+	case FMP_E_IN_PROGRESS: return FM_RPC_E_IN_PROGRESS;
+	case FMP_E_NO_SUCH_FUNCTION:
+	case FMP_E_EMPTY_SLOT:
+	case FMP_E_NO_SUCH_SLOT: return FM_RPC_E_NO_SUCH_FUNCTION;
+	case FMP_E_NO_SUCH_PORT: return FM_RPC_E_NO_SUCH_HOST;
+	case FMP_E_POWER: return FM_RPC_E_BAD_REQUEST;
+	case -ETIMEDOUT:
+	case -ECONNRESET:
+	case -ENOTCONN:
+	case -ECANCELED: return FM_RPC_E_SWITCH_UNREACHABLE;
+	}
+	return FM_RPC_E_INTERNAL;
+}
+
+static const char *status_text(int status)
+{
+	if (status > 0)
+		return fmp_strerror(status);
+	if (status == -ETIMEDOUT)
+		return "the switch did not answer in time";
+	return strerror(-status);
+}
+
+static bool chassis_ready(const struct fm_op *op)
+{
+	struct fm_chassis *ch = fm_inv_chassis(op->e->d->inv, op->chassis);
+
+	struct fm_switch *sw = ch ? fm_daemon_link(op->e->d, ch) : NULL;
+
+	return ch && ch->discovered && sw && fm_switch_state(sw) == FM_SWITCH_READY;
+}
+
+static void req_init(struct fmp_msg *m, uint16_t op)
+{
+	memset(m, 0, sizeof(*m));
+	m->hdr.kind = FMP_KIND_REQUEST;
+	m->hdr.opcode = op;
+}
+
+static int op_request(struct fm_op *op, struct fmp_msg *m, uint32_t timeout_ms, fm_switch_cb cb)
+{
+	struct fm_chassis *ch = fm_inv_chassis(op->e->d->inv, op->chassis);
+	struct fm_switch *sw = ch ? fm_daemon_link(op->e->d, ch) : NULL;
+
+	return sw ? fm_switch_request(sw, m, timeout_ms, cb, op) : -ENOTCONN;
+}
+
+/* ---- queueing -------------------------------------------------------------------------- */
+
+static void op_submit(struct fm_op *op)
+{
+	struct queue *q = fm_index_get(op->e->queues, op->key);
+
+	op->e->n_ops++;
+	if (q) {
+		q->tail->next = op;
+		q->tail = op;
+		return;
+	}
+	q = calloc(1, sizeof(*q));
+	if (!q || fm_index_put(op->e->queues, op->key, q)) {
+		free(q);
+		op_fail(op, FM_RPC_E_INTERNAL, NULL, "out of memory");
+		return;
+	}
+	q->head = q->tail = op;
+	op_start(op);
+}
+
+/* Answers the caller, frees op and starts the next operation on the same function. */
+static void op_finish(struct fm_op *op)
+{
+	struct fm_engine *e = op->e;
+	struct queue *q = fm_index_get(e->queues, op->key);
+	struct fm_op *next = NULL;
+	struct json_object *res = NULL;
+
+	if (op->ok) {
+		res = json_object_new_object();
+		json_object_object_add(res, "schema", json_object_new_int(1));
+		json_object_object_add(res, "function", json_object_new_string(op->fn_name));
+		if (op->host[0])
+			json_object_object_add(res, "host", json_object_new_string(op->host));
+		if (op->kind == OP_ASSIGN && op->vppb != FMP_VPPB_NONE && !op->dry_run) {
+			char bdf[16];
+
+			snprintf(bdf, sizeof(bdf), "%02x:%02x.%u", op->host_bus, op->host_devfn >> 3,
+				 op->host_devfn & 7);
+			json_object_object_add(res, "vppb", json_object_new_int(op->vppb));
+			json_object_object_add(res, "host_bdf", json_object_new_string(bdf));
+		} else if (op->kind == OP_UNASSIGN && op->vppb != FMP_VPPB_NONE) {
+			json_object_object_add(res, "vppb", json_object_new_int(op->vppb));
+		}
+		json_object_object_add(res, "state",
+				       json_object_new_string(op->kind == OP_ASSIGN
+								      ? (op->dry_run && op->changed ? "free" : "bound")
+								      : (op->dry_run && op->changed ? "bound" : "free")));
+		json_object_object_add(res, "changed", json_object_new_boolean(op->changed));
+		json_object_object_add(res, "dry_run", json_object_new_boolean(op->dry_run));
+		json_object_object_add(res, "actions", json_object_get(op->actions));
+	}
+	if (op->internal) {
+		if (op->ok)
+			fm_log(e->d, FM_LOG_INFO, "reconcile: %s %s%s%s: done", op->kind == OP_ASSIGN ? "assign" : "unassign",
+			       op->fn_name, op->host[0] ? " to " : "", op->host);
+		else
+			fm_log(e->d, FM_LOG_ERR, "reconcile: %s %s: %s: %s",
+			       op->kind == OP_ASSIGN ? "assign" : "unassign", op->fn_name,
+			       fm_rpc_code_name(op->code), op->msg);
+		json_object_put(res);
+		json_object_put(op->data);
+	} else if (op->ok) {
+		op->done(op->arg, true, 0, NULL, res);
+		json_object_put(op->data);
+	} else {
+		op->done(op->arg, false, op->code, op->msg, op->data);
+	}
+	op->data = NULL;
+	if (q && q->head == op) {
+		next = op->next;
+		if (next) {
+			q->head = next;
+		} else {
+			fm_index_del(e->queues, op->key);
+			free(q);
+		}
+	} else if (q) {
+		/* refused before it ran (out of memory queueing): it was never in the queue */
+	}
+	json_object_put(op->actions);
+	e->n_ops--;
+	free(op);
+	if (next)
+		op_start(next);
+}
+
+static struct fm_op *op_new(struct fm_engine *e, enum op_kind kind, fm_op_done done, void *arg)
+{
+	struct fm_op *op = calloc(1, sizeof(*op));
+
+	if (!op) {
+		if (done)
+			done(arg, false, FM_RPC_E_INTERNAL, "out of memory", NULL);
+		return NULL;
+	}
+	op->e = e;
+	op->kind = kind;
+	op->done = done;
+	op->arg = arg;
+	op->internal = !done;
+	op->actions = json_object_new_array();
+	op->vppb = FMP_VPPB_NONE;
+	op->ok = true;
+	return op;
+}
+
+/* Fills the op's binding key from a resolved function (canonical for exclusive cards). */
+static void op_bind_fn(struct fm_op *op, const struct fm_fn *fn)
+{
+	struct fm_card *card = fn->card;
+
+	canonical(fn, &op->pf, &op->vf);
+	snprintf(op->chassis, sizeof(op->chassis), "%s", card->chassis->name);
+	snprintf(op->serial, sizeof(op->serial), "%s", card->serial);
+	make_key(op->key, sizeof(op->key), op->chassis, op->serial, op->pf, op->vf);
+	if (op->vf >= 0)
+		snprintf(op->fn_name, sizeof(op->fn_name), "%s/pf%d/vf%d", card->name, op->pf, op->vf);
+	else
+		snprintf(op->fn_name, sizeof(op->fn_name), "%s/pf%d", card->name, op->pf);
+}
+
+/* Refuses at once (not queued): the request named nothing we can act on. */
+static void refuse(struct fm_op *op, enum fm_rpc_code code, const char *fmt, const char *a,
+		   const char *b)
+{
+	char msg[256];
+
+	snprintf(msg, sizeof(msg), fmt, a, b);
+	if (op->done)
+		op->done(op->arg, false, code, msg, NULL);
+	json_object_put(op->actions);
+	free(op);
+}
+
+/* ---- assign ---------------------------------------------------------------------------- */
+
+static void assign_bind(struct fm_op *op);
+
+static void assign_replied(void *arg, int rc)
+{
+	struct fm_op *op = arg;
+
+	if (rc)
+		op_fail(op, FM_RPC_E_INTERNAL, NULL, "intent store: %s", fm_store_last_error(op->e->d->store));
+	else
+		op_finish(op);
+}
+
+static void assign_rolled_back(void *arg, int rc)
+{
+	struct fm_op *op = arg;
+
+	(void)rc;
+	op_finish(op); /* op->ok/code already say why the bind failed */
+}
+
+/* The bind failed: the intent written for it is taken back before answering. */
+static void assign_undo(struct fm_op *op, enum fm_rpc_code code, const char *msg)
+{
+	struct fm_intent *in = intent_get(op->e, op->key);
+
+	op->ok = false;
+	op->code = code;
+	snprintf(op->msg, sizeof(op->msg), "%s", msg);
+	if (in && in->state == FM_STORE_BINDING) {
+		struct fm_store_key k = store_key(in);
+
+		intent_remove(op->e, in);
+		if (fm_store_binding_delete(op->e->d->store, &k, assign_rolled_back, op) == 0)
+			return;
+	}
+	op_finish(op);
+}
+
+static void on_bind(void *arg, int status, const struct fmp_msg *r)
+{
+	struct fm_op *op = arg;
+	struct fm_daemon *d = op->e->d;
+	struct fm_intent *in = intent_get(op->e, op->key);
+	struct fm_fn *fn = op_fn(op);
+	struct fm_host *h = op_host(op);
+	struct fm_store_binding b;
+	char msg[256];
+
+	if (status) {
+		snprintf(msg, sizeof(msg), "cannot assign %s to %s: %s", op->fn_name, op->host,
+			 status_text(status));
+		assign_undo(op, fm_engine_map_status(status), msg);
+		return;
+	}
+	op->port = r->u.bind_resp.port;
+	op->vppb = r->u.bind_resp.vppb;
+	op->host_bus = r->u.bind_resp.host_bus;
+	op->host_devfn = r->u.bind_resp.host_devfn;
+	op->changed = true;
+	if (fn) {
+		struct fm_card *card = fn->card;
+
+		/* an exclusive card went whole: all its PFs are on that vPPB now */
+		for (unsigned p = 0; p < card->n_pfs; p++) {
+			struct fm_fn *f = card->sharing == FMP_SHARING_EXCLUSIVE ? &card->pfs[p].fns[0]
+										: (p == fn->pf ? fn : NULL);
+
+			if (!f)
+				continue;
+			f->sw_state = FMP_BIND_BOUND;
+			f->sw_port = op->port;
+			f->sw_vppb = op->vppb;
+		}
+	}
+	if (h && op->vppb < 32) {
+		h->vppb[op->vppb].vppb = op->vppb;
+		h->vppb[op->vppb].bind_state = FMP_BIND_BOUND;
+		h->vppb[op->vppb].fn = fn ? fm_fn_addr(fn) : h->vppb[op->vppb].fn;
+		if (h->n_vppb_known <= op->vppb)
+			h->n_vppb_known = (uint8_t)(op->vppb + 1);
+	}
+	if (!in) { /* removed meanwhile by a reconcile: nothing more to record */
+		op_finish(op);
+		return;
+	}
+	in->state = FM_STORE_BOUND;
+	in->vppb = op->vppb;
+	memset(&b, 0, sizeof(b));
+	snprintf(b.chassis, sizeof(b.chassis), "%s", in->chassis);
+	snprintf(b.card_serial, sizeof(b.card_serial), "%s", in->serial);
+	b.pf = in->pf;
+	b.vf = in->vf;
+	snprintf(b.host, sizeof(b.host), "%s", in->host);
+	b.vppb = op->vppb;
+	b.state = FM_STORE_BOUND;
+	{
+		struct json_object *detail = json_object_new_object();
+		char bdf[16];
+
+		snprintf(bdf, sizeof(bdf), "%02x:%02x.%u", op->host_bus, op->host_devfn >> 3,
+			 op->host_devfn & 7);
+		json_object_object_add(detail, "host_bdf", json_object_new_string(bdf));
+		fm_daemon_event(d, &(struct fm_event_args){
+			.name = "function-assigned", .chassis = op->chassis,
+			.slot = fn ? fn->card->slot : -1, .card = fn ? fn->card->name : NULL,
+			.function = op->fn_name, .host = op->host, .vppb = op->vppb, .detail = detail});
+	}
+	if (fm_store_binding_put(d->store, &b, assign_replied, op))
+		op_fail(op, FM_RPC_E_INTERNAL, NULL, "intent store: %s", fm_store_last_error(d->store));
+}
+
+static void on_num_vfs(void *arg, int status, const struct fmp_msg *r)
+{
+	struct fm_op *op = arg;
+	struct fm_fn *fn = op_fn(op);
+	char msg[256];
+
+	if (status) {
+		snprintf(msg, sizeof(msg), "cannot enable VFs for %s: %s", op->fn_name,
+			 status_text(status));
+		assign_undo(op, fm_engine_map_status(status), msg);
+		return;
+	}
+	if (fn) {
+		struct fm_pf *pf = &fn->card->pfs[fn->pf];
+
+		pf->num_vfs = r->u.set_num_vfs_resp.num_vfs;
+		for (unsigned i = 0; i < pf->total_vfs; i++)
+			pf->fns[1 + i].enabled = i < pf->num_vfs;
+	}
+	assign_bind(op);
+}
+
+static void assign_bind(struct fm_op *op)
+{
+	struct fm_fn *fn = op_fn(op);
+	struct fm_host *h = op_host(op);
+	struct fmp_msg m;
+	int rc;
+
+	if (!fn || !h || !chassis_ready(op)) {
+		assign_undo(op, fn && h ? FM_RPC_E_SWITCH_UNREACHABLE : FM_RPC_E_NO_SUCH_FUNCTION,
+			    "the function or its chassis went away during the assignment");
+		return;
+	}
+	if (op->need_num_vfs) {
+		op->need_num_vfs = false;
+		req_init(&m, FMP_OP_SET_NUM_VFS);
+		m.u.set_num_vfs_req.slot = fn->card->slot;
+		m.u.set_num_vfs_req.pf = fn->pf;
+		m.u.set_num_vfs_req.num_vfs = op->num_vfs;
+		rc = op_request(op, &m, 0, on_num_vfs);
+	} else {
+		req_init(&m, FMP_OP_BIND);
+		m.u.bind_req.fn = fm_fn_addr(fn);
+		m.u.bind_req.port = h->port;
+		m.u.bind_req.vppb = FMP_VPPB_ANY;
+		rc = op_request(op, &m, 0, on_bind);
+	}
+	if (rc)
+		assign_undo(op, FM_RPC_E_SWITCH_UNREACHABLE, "the switch is not connected");
+}
+
+static void assign_persisted(void *arg, int rc)
+{
+	struct fm_op *op = arg;
+
+	if (rc) {
+		struct fm_intent *in = intent_get(op->e, op->key);
+
+		if (in && in->state == FM_STORE_BINDING)
+			intent_remove(op->e, in);
+		op_fail(op, FM_RPC_E_INTERNAL, NULL, "intent store: %s",
+			fm_store_last_error(op->e->d->store));
+		return;
+	}
+	assign_bind(op);
+}
+
+static void assign_start(struct fm_op *op)
+{
+	struct fm_daemon *d = op->e->d;
+	struct fm_fn *fn = op_fn(op);
+	struct fm_host *h;
+	struct fm_intent *in;
+	struct fm_pf *pf;
+	struct fm_store_binding b;
+	struct json_object *data;
+	char since[40];
+
+	if (!fn) {
+		op_fail(op, FM_RPC_E_NO_SUCH_FUNCTION, NULL, "%s: no such function (card gone?)",
+			op->fn_name);
+		return;
+	}
+	h = op_host(op);
+	if (!h) {
+		op_fail(op, FM_RPC_E_NO_SUCH_HOST, NULL, "no host %s on chassis %s", op->host,
+			op->chassis);
+		return;
+	}
+	in = intent_get(op->e, op->key);
+	if (in && strcmp(in->host, op->host)) {
+		data = json_object_new_object();
+		fm_time_format(in->since_ms, since, sizeof(since));
+		json_object_object_add(data, "host", json_object_new_string(in->host));
+		json_object_object_add(data, "since", json_object_new_string(since));
+		op_fail(op, FM_RPC_E_FUNCTION_BUSY, data, "%s is bound to %s since %s", op->fn_name,
+			in->host, since);
+		return;
+	}
+	if (in && in->state == FM_STORE_BOUND && fn->sw_state == FMP_BIND_BOUND &&
+	    fn->sw_port == h->port) {
+		op->changed = false;
+		op->vppb = (uint8_t)(in->vppb >= 0 ? in->vppb : fn->sw_vppb);
+		op->host_bus = h->vppb[op->vppb & 31].sec_bus;
+		op->host_devfn = 0;
+		op_finish(op); /* already so */
+		return;
+	}
+	if (!chassis_ready(op)) {
+		struct fm_switch *sw = fm_daemon_link(d, fn->card->chassis);
+		const char *why = sw ? fm_switch_last_error(sw) : "fabricd is stopping";
+
+		op_fail(op, FM_RPC_E_SWITCH_UNREACHABLE, NULL, "chassis %s is not connected%s%s",
+			op->chassis, why[0] ? ": " : "", why);
+		return;
+	}
+	if (fn->sw_state != FMP_BIND_UNBOUND && fn->sw_port != h->port) {
+		struct fm_host *other = fm_inv_host_by_port(fn->card->chassis, fn->sw_port);
+
+		data = json_object_new_object();
+		json_object_object_add(data, "host", json_object_new_string(other ? other->name : "?"));
+		op_fail(op, FM_RPC_E_FUNCTION_BUSY, data, "%s is bound to %s on the switch",
+			op->fn_name, other ? other->name : "another host");
+		return;
+	}
+	if (!h->link_up) {
+		op_fail(op, FM_RPC_E_HOST_LINK_DOWN, NULL, "the link of host %s is down", h->name);
+		return;
+	}
+	if (fn->sw_state == FMP_BIND_UNBOUND && fm_host_free_vppbs(h) == 0) {
+		op_fail(op, FM_RPC_E_NO_FREE_VPPB, NULL, "host %s has no free vPPB (all %u bound)",
+			h->name, h->n_vppb);
+		return;
+	}
+	pf = &fn->card->pfs[fn->pf];
+	if (fn->vf != FMP_VF_NONE && fn->vf >= pf->num_vfs) {
+		/* NumVFs may only change while VF Enable is clear (PCIe r5.0 §9.3.3.7), which
+		 * removes every VF: enable them all at once, and only while none is bound. */
+		for (unsigned i = 0; i < pf->num_vfs; i++) {
+			if (pf->fns[1 + i].sw_state != FMP_BIND_UNBOUND) {
+				op_fail(op, FM_RPC_E_VF_BOUND, NULL,
+					"%s needs NumVFs %u but %s is bound; NumVFs can change only "
+					"while no VF of %s/pf%u is bound",
+					op->fn_name, fn->vf + 1u, pf->fns[1 + i].name, fn->card->name, fn->pf);
+				return;
+			}
+		}
+		op->need_num_vfs = true;
+		op->num_vfs = pf->total_vfs;
+		add_action(op, "set-num-vfs", "pf", pf->fns[0].name, "num_vfs", pf->total_vfs);
+	}
+	add_action(op, "bind", "host", op->host, NULL, 0);
+	op->changed = true;
+	if (op->dry_run) {
+		op_finish(op);
+		return;
+	}
+	/* persist the intent first: a crash from here on is finished by reconciliation */
+	memset(&b, 0, sizeof(b));
+	snprintf(b.chassis, sizeof(b.chassis), "%s", op->chassis);
+	snprintf(b.card_serial, sizeof(b.card_serial), "%s", op->serial);
+	b.pf = op->pf;
+	b.vf = op->vf;
+	snprintf(b.host, sizeof(b.host), "%s", op->host);
+	b.vppb = -1;
+	b.state = FM_STORE_BINDING;
+	if (!in && !intent_add(op->e, &b)) {
+		op_fail(op, FM_RPC_E_INTERNAL, NULL, "out of memory");
+		return;
+	}
+	if (in)
+		in->state = FM_STORE_BINDING;
+	if (fm_store_binding_put(d->store, &b, assign_persisted, op)) {
+		in = intent_get(op->e, op->key);
+		if (in)
+			intent_remove(op->e, in);
+		op_fail(op, FM_RPC_E_INTERNAL, NULL, "intent store: %s", fm_store_last_error(d->store));
+	}
+}
+
+/* ---- unassign -------------------------------------------------------------------------- */
+
+static void unassign_send(struct fm_op *op, uint8_t mode);
+
+static void unassign_done_stored(void *arg, int rc)
+{
+	struct fm_op *op = arg;
+
+	if (rc)
+		op_fail(op, FM_RPC_E_INTERNAL, NULL, "intent store: %s", fm_store_last_error(op->e->d->store));
+	else
+		op_finish(op);
+}
+
+static void unassign_restored(void *arg, int rc)
+{
+	(void)rc;
+	op_finish(arg);
+}
+
+static void on_unbind(void *arg, int status, const struct fmp_msg *r)
+{
+	struct fm_op *op = arg;
+	struct fm_daemon *d = op->e->d;
+	struct fm_intent *in = intent_get(op->e, op->key);
+	struct fm_fn *fn = op_fn(op);
+
+	if (status == FMP_E_TIMEOUT && op->force && op->mode == FMP_UNBIND_MANAGED) {
+		fm_log(d, FM_LOG_INFO, "%s: host %s did not release it in time; forcing a surprise removal",
+		       op->fn_name, op->host);
+		add_action(op, "unbind", "mode", "surprise", NULL, 0);
+		unassign_send(op, FMP_UNBIND_SURPRISE);
+		return;
+	}
+	if (status && status != FMP_E_NOT_BOUND) {
+		struct fm_store_key k;
+
+		op->ok = false;
+		op->code = fm_engine_map_status(status);
+		if (status == FMP_E_TIMEOUT)
+			snprintf(op->msg, sizeof(op->msg),
+				 "host %s did not release %s within %u ms; use --force to remove it anyway",
+				 op->host, op->fn_name, op->timeout_ms);
+		else
+			snprintf(op->msg, sizeof(op->msg), "cannot unassign %s: %s", op->fn_name,
+				 status_text(status));
+		/* the function is still where it was: put the intent back to bound */
+		if (in && in->state == FM_STORE_UNBINDING) {
+			in->state = FM_STORE_BOUND;
+			k = store_key(in);
+			if (fm_store_binding_set_state(d->store, &k, FM_STORE_BOUND, unassign_restored, op) == 0)
+				return;
+		}
+		op_finish(op);
+		return;
+	}
+	if (!status) {
+		op->port = r->u.unbind_resp.port;
+		op->vppb = r->u.unbind_resp.vppb;
+	}
+	op->changed = true;
+	if (fn) {
+		struct fm_card *card = fn->card;
+		struct fm_host *h = fm_inv_host_by_port(card->chassis, fn->sw_port);
+
+		if (h && fn->sw_vppb < 32)
+			h->vppb[fn->sw_vppb].bind_state = FMP_BIND_UNBOUND;
+		for (unsigned p = 0; p < card->n_pfs; p++) {
+			struct fm_fn *f = card->sharing == FMP_SHARING_EXCLUSIVE ? &card->pfs[p].fns[0]
+										: (p == fn->pf ? fn : NULL);
+
+			if (!f)
+				continue;
+			f->sw_state = FMP_BIND_UNBOUND;
+			f->sw_port = FMP_PORT_NONE;
+			f->sw_vppb = FMP_VPPB_NONE;
+		}
+	}
+	fm_daemon_event(d, &(struct fm_event_args){
+		.name = "function-unassigned", .chassis = op->chassis,
+		.slot = fn ? fn->card->slot : -1, .card = fn ? fn->card->name : NULL,
+		.function = op->fn_name, .host = op->host,
+		.vppb = op->vppb == FMP_VPPB_NONE ? -1 : op->vppb,
+		.detail = json_object_new_string(op->mode == FMP_UNBIND_SURPRISE ? "surprise" : "managed")});
+	if (in) {
+		struct fm_store_key k = store_key(in);
+
+		intent_remove(op->e, in);
+		if (fm_store_binding_delete(d->store, &k, unassign_done_stored, op))
+			op_fail(op, FM_RPC_E_INTERNAL, NULL, "intent store: %s", fm_store_last_error(d->store));
+		return;
+	}
+	op_finish(op);
+}
+
+static void unassign_send(struct fm_op *op, uint8_t mode)
+{
+	struct fm_fn *fn = op_fn(op);
+	struct fmp_msg m;
+
+	op->mode = mode;
+	if (!fn || !chassis_ready(op)) {
+		on_unbind(op, -ENOTCONN, NULL);
+		return;
+	}
+	req_init(&m, FMP_OP_UNBIND);
+	m.u.unbind_req.fn = fm_fn_addr(fn);
+	m.u.unbind_req.mode = mode;
+	m.u.unbind_req.timeout_ms = op->timeout_ms;
+	/* the switch answers a managed unbind only when the host is done: wait that long */
+	if (op_request(op, &m, op->timeout_ms + 5000, on_unbind))
+		on_unbind(op, -ENOTCONN, NULL);
+}
+
+static void unassign_persisted(void *arg, int rc)
+{
+	struct fm_op *op = arg;
+
+	if (rc) {
+		op_fail(op, FM_RPC_E_INTERNAL, NULL, "intent store: %s", fm_store_last_error(op->e->d->store));
+		return;
+	}
+	unassign_send(op, op->mode);
+}
+
+static void unassign_start(struct fm_op *op)
+{
+	struct fm_daemon *d = op->e->d;
+	struct fm_fn *fn = op_fn(op);
+	struct fm_intent *in = intent_get(op->e, op->key);
+	struct fm_store_key k;
+
+	if (fn && fn->sw_state != FMP_BIND_UNBOUND) {
+		struct fm_host *h = fm_inv_host_by_port(fn->card->chassis, fn->sw_port);
+
+		if (h && !op->host[0])
+			snprintf(op->host, sizeof(op->host), "%s", h->name);
+		op->vppb = fn->sw_vppb;
+	}
+	if (in && !op->host[0])
+		snprintf(op->host, sizeof(op->host), "%s", in->host);
+	if (!in && (!fn || fn->sw_state == FMP_BIND_UNBOUND)) {
+		op->changed = false;
+		op_finish(op); /* already free */
+		return;
+	}
+	if (!fn || fn->sw_state == FMP_BIND_UNBOUND) {
+		/* intent without a switch binding (detached, or the bind never happened): just
+		 * forget the intent */
+		add_action(op, "forget", "state", fm_store_state_name(in->state), NULL, 0);
+		op->changed = true;
+		if (op->dry_run) {
+			op_finish(op);
+			return;
+		}
+		k = store_key(in);
+		intent_remove(op->e, in);
+		if (fm_store_binding_delete(d->store, &k, unassign_done_stored, op))
+			op_fail(op, FM_RPC_E_INTERNAL, NULL, "intent store: %s", fm_store_last_error(d->store));
+		return;
+	}
+	if (!chassis_ready(op)) {
+		op_fail(op, FM_RPC_E_SWITCH_UNREACHABLE, NULL, "chassis %s is not connected", op->chassis);
+		return;
+	}
+	add_action(op, "unbind", "mode", op->mode == FMP_UNBIND_SURPRISE ? "surprise" : "managed",
+		   NULL, 0);
+	op->changed = true;
+	if (op->dry_run) {
+		op_finish(op);
+		return;
+	}
+	if (!in) {
+		unassign_send(op, op->mode);
+		return;
+	}
+	in->state = FM_STORE_UNBINDING;
+	k = store_key(in);
+	if (fm_store_binding_set_state(d->store, &k, FM_STORE_UNBINDING, unassign_persisted, op))
+		op_fail(op, FM_RPC_E_INTERNAL, NULL, "intent store: %s", fm_store_last_error(d->store));
+}
+
+static void op_start(struct fm_op *op)
+{
+	if (op->kind == OP_ASSIGN)
+		assign_start(op);
+	else
+		unassign_start(op);
+}
+
+/* ---- entry points ---------------------------------------------------------------------- */
+
+static struct fm_fn *first_free_vf(struct fm_engine *e, struct fm_card *card)
+{
+	/* enabled VFs first, so no NumVFs change is needed while one is free */
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned p = 0; p < card->n_pfs; p++) {
+			struct fm_pf *pf = &card->pfs[p];
+
+			for (unsigned i = 0; i < pf->total_vfs; i++) {
+				struct fm_fn *fn = &pf->fns[1 + i];
+
+				if (fn->enabled != (pass == 0))
+					continue;
+				char key[sizeof(((struct fm_intent *)0)->key)];
+
+				make_key(key, sizeof(key), card->chassis->name, card->serial, (int)p, (int)i);
+				if (fn->sw_state == FMP_BIND_UNBOUND && !intent_get(e, key) &&
+				    !fm_index_get(e->queues, key))
+					return fn;
+			}
+		}
+	}
+	return NULL;
+}
+
+void fm_engine_assign(struct fm_engine *e, const struct fm_assign_req *req, fm_op_done done,
+		      void *arg)
+{
+	struct fm_op *op = op_new(e, OP_ASSIGN, done, arg);
+	struct fm_fn *fn = NULL;
+	struct fm_host *h;
+	bool amb = false;
+
+	if (!op)
+		return;
+	op->dry_run = req->dry_run;
+	if (req->any) {
+		struct fm_card *card = fm_inv_find_card(e->d->inv, req->card, &amb);
+
+		if (!card) {
+			refuse(op, amb ? FM_RPC_E_BAD_REQUEST : FM_RPC_E_NO_SUCH_CARD,
+			       amb ? "card name %s is ambiguous: prefix it with CHASSIS:%s" : "no card %s%s",
+			       req->card, "");
+			return;
+		}
+		if (card->sharing != FMP_SHARING_SRIOV) {
+			refuse(op, FM_RPC_E_SHARING_MODE,
+			       "--any picks a free VF, but card %s is %s: assign a PF by name",
+			       card->name, fmp_sharing_name(card->sharing));
+			return;
+		}
+		fn = first_free_vf(e, card);
+		if (!fn) {
+			refuse(op, FM_RPC_E_FUNCTION_BUSY, "card %s has no free VF%s", card->name, "");
+			return;
+		}
+	} else {
+		fn = fm_inv_find_fn(e->d->inv, req->function, &amb);
+		if (!fn) {
+			refuse(op, amb ? FM_RPC_E_BAD_REQUEST : FM_RPC_E_NO_SUCH_FUNCTION,
+			       amb ? "function name %s is ambiguous: prefix it with CHASSIS:%s"
+				   : "no function %s%s",
+			       req->function, "");
+			return;
+		}
+	}
+	h = fm_inv_find_host(e->d->inv, req->host, &amb);
+	if (!h) {
+		refuse(op, amb ? FM_RPC_E_BAD_REQUEST : FM_RPC_E_NO_SUCH_HOST,
+		       amb ? "host name %s is ambiguous: prefix it with CHASSIS:%s" : "no host %s%s",
+		       req->host, "");
+		return;
+	}
+	if (h->chassis != fn->card->chassis) {
+		refuse(op, FM_RPC_E_BAD_REQUEST, "%s and host %s are on different chassis", fn->name,
+		       h->name);
+		return;
+	}
+	/* the sharing mode decides what can be bound (DESIGN.md Vocabulary) */
+	if (fn->card->sharing == FMP_SHARING_SRIOV && fn->vf == FMP_VF_NONE) {
+		refuse(op, FM_RPC_E_SHARING_MODE,
+		       "%s is a PF of an sr-iov card: the fabric manager keeps the PFs; assign its VFs (%s/vfN)",
+		       fn->name, fn->name);
+		return;
+	}
+	if (fn->card->sharing == FMP_SHARING_MRIOV && fn->vf != FMP_VF_NONE) {
+		refuse(op, FM_RPC_E_SHARING_MODE,
+		       "%s is a VF of an mr-iov card: a PF goes to a host with its VFs; assign %s",
+		       fn->name, fn->card->pfs[fn->pf].fns[0].name);
+		return;
+	}
+	if (fn->card->sharing == FMP_SHARING_EXCLUSIVE && fn->vf != FMP_VF_NONE) {
+		refuse(op, FM_RPC_E_SHARING_MODE,
+		       "%s is a VF of an exclusive card: the card goes whole; assign %s/pf0", fn->name,
+		       fn->card->name);
+		return;
+	}
+	op_bind_fn(op, fn);
+	snprintf(op->host, sizeof(op->host), "%s", h->name);
+	op_submit(op);
+}
+
+void fm_engine_unassign(struct fm_engine *e, const struct fm_unassign_req *req, fm_op_done done,
+			void *arg)
+{
+	struct fm_op *op = op_new(e, OP_UNASSIGN, done, arg);
+	struct fm_fn *fn;
+	bool amb = false;
+
+	if (!op)
+		return;
+	fn = fm_inv_find_fn(e->d->inv, req->function, &amb);
+	if (!fn) {
+		refuse(op, amb ? FM_RPC_E_BAD_REQUEST : FM_RPC_E_NO_SUCH_FUNCTION,
+		       amb ? "function name %s is ambiguous: prefix it with CHASSIS:%s"
+			   : "no function %s%s",
+		       req->function, "");
+		return;
+	}
+	op->dry_run = req->dry_run;
+	op->force = req->force;
+	op->mode = req->mode;
+	op->timeout_ms = req->timeout_ms ? req->timeout_ms : e->d->cfg->timeouts.managed_unbind_ms;
+	op_bind_fn(op, fn);
+	op_submit(op);
+}
+
+/* ---- reconciliation -------------------------------------------------------------------- */
+
+static void internal_op(struct fm_engine *e, enum op_kind kind, const struct fm_fn *fn,
+			const char *host, uint8_t mode)
+{
+	struct fm_op *op = op_new(e, kind, NULL, NULL);
+
+	if (!op)
+		return;
+	op_bind_fn(op, fn);
+	op->mode = mode;
+	op->force = true;
+	op->timeout_ms = e->d->cfg->timeouts.managed_unbind_ms;
+	if (host)
+		snprintf(op->host, sizeof(op->host), "%s", host);
+	op_submit(op);
+}
+
+static void ignore_done(void *arg, int rc)
+{
+	(void)arg;
+	(void)rc;
+}
+
+static void set_state(struct fm_engine *e, struct fm_intent *in, enum fm_store_state st, int vppb)
+{
+	struct fm_store_binding b;
+
+	if (in->state == st && in->vppb == vppb)
+		return;
+	in->state = st;
+	in->vppb = vppb;
+	memset(&b, 0, sizeof(b));
+	snprintf(b.chassis, sizeof(b.chassis), "%s", in->chassis);
+	snprintf(b.card_serial, sizeof(b.card_serial), "%s", in->serial);
+	b.pf = in->pf;
+	b.vf = in->vf;
+	snprintf(b.host, sizeof(b.host), "%s", in->host);
+	b.vppb = vppb;
+	b.state = st;
+	if (fm_store_binding_put(e->d->store, &b, ignore_done, NULL))
+		fm_log(e->d, FM_LOG_ERR, "intent store: %s", fm_store_last_error(e->d->store));
+}
+
+static void note_unexpected(struct fm_daemon *d, const struct fm_chassis *ch,
+			    const struct fm_host *h, const struct fm_fn *fn, const char *action)
+{
+	struct fm_unexpected *u;
+
+	fm_log(d, FM_LOG_INFO, "%s: %s is bound to %s (vPPB %u) but the intent store does not hold it: %s",
+	       ch->name, fn->name, h ? h->name : "?", fn->sw_vppb, action);
+	if (d->n_unexpected == FM_UNEXPECTED_MAX)
+		memmove(d->unexpected, d->unexpected + 1, sizeof(d->unexpected[0]) * (FM_UNEXPECTED_MAX - 1));
+	else
+		d->n_unexpected++;
+	u = &d->unexpected[d->n_unexpected - 1];
+	snprintf(u->chassis, sizeof(u->chassis), "%s", ch->name);
+	snprintf(u->host, sizeof(u->host), "%s", h ? h->name : "?");
+	u->vppb = fn->sw_vppb;
+	snprintf(u->function, sizeof(u->function), "%s", fn->name);
+	snprintf(u->action, sizeof(u->action), "%s", action);
+	fm_daemon_event(d, &(struct fm_event_args){
+		.name = "binding-unexpected", .chassis = ch->name, .slot = fn->card->slot,
+		.card = fn->card->name, .function = fn->name, .host = h ? h->name : NULL,
+		.vppb = fn->sw_vppb, .detail = json_object_new_string(action)});
+}
+
+void fm_engine_reconcile(struct fm_engine *e, struct fm_chassis *ch)
+{
+	struct fm_daemon *d = e->d;
+	bool first = !fm_daemon_chassis_known(d, ch->name);
+	enum fm_fabric_reconcile policy = fm_fabric_config_unexpected_action(d->cfg, first);
+	unsigned reapplied = 0, adopted = 0, removed = 0, detached = 0, ok = 0;
+
+	/* 1. every intent of this chassis against what the switch has */
+	for (struct fm_intent *in = e->list, *next; in; in = next) {
+		struct fm_card *card;
+		struct fm_fn *fn;
+		struct fm_host *h;
+		char hname[FM_NAME_MAX * 2 + 2];
+
+		next = in->next;
+		if (strcmp(in->chassis, ch->name) || fm_index_get(e->queues, in->key))
+			continue;
+		card = fm_inv_card_by_serial(ch, in->serial);
+		fn = card ? fm_inv_fn_at(card, (uint8_t)in->pf, in->vf < 0 ? FMP_VF_NONE : (uint16_t)in->vf)
+			  : NULL;
+		snprintf(hname, sizeof(hname), "%s:%s", ch->name, in->host);
+		h = fm_inv_find_host(d->inv, hname, NULL);
+		if (!fn || !h) {
+			if (in->state != FM_STORE_DETACHED && in->state != FM_STORE_UNBINDING) {
+				fm_log(d, FM_LOG_INFO, "%s: binding of card %s pf%d vf%d to %s detached: %s",
+				       ch->name, in->serial, in->pf, in->vf, in->host,
+				       !fn ? "card not present" : "host not on this chassis");
+				set_state(e, in, FM_STORE_DETACHED, in->vppb);
+				detached++;
+			} else if (in->state == FM_STORE_UNBINDING && !fn) {
+				struct fm_store_key k = store_key(in);
+
+				intent_remove(e, in);
+				fm_store_binding_delete(d->store, &k, ignore_done, NULL);
+			}
+			continue;
+		}
+		if (in->state == FM_STORE_UNBINDING) {
+			/* an unassign was in flight when we stopped: finish it */
+			if (fn->sw_state == FMP_BIND_UNBOUND) {
+				struct fm_store_key k = store_key(in);
+
+				intent_remove(e, in);
+				fm_store_binding_delete(d->store, &k, ignore_done, NULL);
+			} else {
+				internal_op(e, OP_UNASSIGN, fn, in->host, FMP_UNBIND_MANAGED);
+			}
+			continue;
+		}
+		if (fn->sw_state == FMP_BIND_BOUND && fn->sw_port == h->port) {
+			set_state(e, in, FM_STORE_BOUND, fn->sw_vppb);
+			ok++;
+			continue;
+		}
+		if (fn->sw_state != FMP_BIND_UNBOUND) {
+			struct fm_host *other = fm_inv_host_by_port(ch, fn->sw_port);
+
+			fm_log(d, FM_LOG_ERR, "%s: %s is bound to %s on the switch but intended for %s: moving it",
+			       ch->name, fn->name, other ? other->name : "?", in->host);
+			internal_op(e, OP_UNASSIGN, fn, other ? other->name : NULL, FMP_UNBIND_MANAGED);
+		}
+		/* intended and missing: re-apply (the queue runs it after any unassign above) */
+		in->state = FM_STORE_BINDING;
+		internal_op(e, OP_ASSIGN, fn, in->host, 0);
+		reapplied++;
+	}
+
+	/* 2. what the switch has that no intent holds */
+	for (unsigned s = 0; s < ch->n_slots; s++) {
+		struct fm_card *card = ch->slots[s].card;
+
+		if (!card)
+			continue;
+		for (unsigned p = 0; p < card->n_pfs; p++) {
+			for (unsigned i = 0; i <= card->pfs[p].total_vfs; i++) {
+				struct fm_fn *fn = &card->pfs[p].fns[i];
+				struct fm_host *h;
+
+				if (fn->sw_state == FMP_BIND_UNBOUND || fm_engine_intent_of(e, fn))
+					continue;
+				if (card->sharing == FMP_SHARING_EXCLUSIVE && (p || i))
+					continue; /* held by pf0's binding */
+				h = fm_inv_host_by_port(ch, fn->sw_port);
+				if (policy == FM_FABRIC_RECONCILE_ADOPT && h) {
+					struct fm_store_binding b;
+					int pf, vf;
+
+					canonical(fn, &pf, &vf);
+					memset(&b, 0, sizeof(b));
+					snprintf(b.chassis, sizeof(b.chassis), "%s", ch->name);
+					snprintf(b.card_serial, sizeof(b.card_serial), "%s", card->serial);
+					b.pf = pf;
+					b.vf = vf;
+					snprintf(b.host, sizeof(b.host), "%s", h->name);
+					b.vppb = fn->sw_vppb;
+					b.state = FM_STORE_BOUND;
+					if (intent_add(e, &b))
+						fm_store_binding_put(d->store, &b, ignore_done, NULL);
+					note_unexpected(d, ch, h, fn, "adopted");
+					adopted++;
+				} else {
+					note_unexpected(d, ch, h, fn, "removed");
+					internal_op(e, OP_UNASSIGN, fn, h ? h->name : NULL, FMP_UNBIND_MANAGED);
+					removed++;
+				}
+			}
+		}
+	}
+	fm_daemon_chassis_mark_known(d, ch->name);
+	fm_log(d, FM_LOG_INFO,
+	       "%s: reconciled%s: %u in place, %u re-applied, %u detached, %u adopted, %u removed",
+	       ch->name, first ? " (first contact)" : "", ok, reapplied, detached, adopted, removed);
+}
+
+void fm_engine_chassis_lost(struct fm_engine *e, struct fm_chassis *ch)
+{
+	for (struct fm_intent *in = e->list; in; in = in->next)
+		if (!strcmp(in->chassis, ch->name) &&
+		    (in->state == FM_STORE_BOUND || in->state == FM_STORE_BINDING) &&
+		    !fm_index_get(e->queues, in->key))
+			set_state(e, in, FM_STORE_DETACHED, in->vppb);
+}
+
+bool fm_engine_switch_event(struct fm_engine *e, struct fm_chassis *ch, const struct fmp_event *ev)
+{
+	struct fm_fn *fn;
+
+	switch (ev->type) {
+	case FMP_EV_SLOT_PRESENCE:
+		if (ev->detail)
+			return true; /* a card came: read it, then reconcile reattaches its bindings */
+		{
+			struct fm_card *card = fm_inv_card_by_slot(ch, ev->slot);
+
+			if (!card)
+				return false;
+			for (struct fm_intent *in = e->list; in; in = in->next)
+				if (!strcmp(in->chassis, ch->name) && !strcmp(in->serial, card->serial) &&
+				    in->state != FM_STORE_UNBINDING && !fm_index_get(e->queues, in->key))
+					set_state(e, in, FM_STORE_DETACHED, in->vppb);
+			fm_inv_remove_card(ch, ev->slot);
+		}
+		return false;
+	case FMP_EV_LINK_STATE: {
+		struct fm_host *h = fm_inv_host_by_port(ch, ev->port);
+
+		if (h)
+			h->link_up = ev->detail;
+		return ev->detail != 0; /* link back: re-read and reconcile */
+	}
+	case FMP_EV_SWITCH_RESET:
+		return true;
+	case FMP_EV_NUM_VFS: {
+		struct fm_card *card = fm_inv_card_by_slot(ch, ev->fn.slot);
+
+		if (card && ev->fn.pf < card->n_pfs) {
+			struct fm_pf *pf = &card->pfs[ev->fn.pf];
+
+			pf->num_vfs = (uint16_t)ev->detail;
+			for (unsigned i = 0; i < pf->total_vfs; i++)
+				pf->fns[1 + i].enabled = i < pf->num_vfs;
+		}
+		return false;
+	}
+	case FMP_EV_BIND_DONE:
+	case FMP_EV_UNBIND_DONE:
+		fn = fm_inv_fn_by_addr(ch, &ev->fn);
+		if (!fn)
+			return false;
+		if (ev->type == FMP_EV_BIND_DONE) {
+			fn->sw_state = FMP_BIND_BOUND;
+			fn->sw_port = ev->port;
+			fn->sw_vppb = ev->vppb;
+		} else {
+			const struct fm_intent *cin = fm_engine_intent_of(e, fn);
+			struct fm_intent *in = cin ? intent_get(e, cin->key) : NULL;
+
+			fn->sw_state = FMP_BIND_UNBOUND;
+			fn->sw_port = FMP_PORT_NONE;
+			fn->sw_vppb = FMP_VPPB_NONE;
+			/* removed behind our back (surprise, fault): keep the intent, detached */
+			if (in && in->state == FM_STORE_BOUND && !fm_index_get(e->queues, in->key))
+				set_state(e, in, FM_STORE_DETACHED, in->vppb);
+		}
+		{
+			struct fm_host *h = fm_inv_host_by_port(ch, ev->port);
+
+			if (h && ev->vppb < 32) {
+				h->vppb[ev->vppb].bind_state =
+					ev->type == FMP_EV_BIND_DONE ? FMP_BIND_BOUND : FMP_BIND_UNBOUND;
+				h->vppb[ev->vppb].fn = ev->fn;
+			}
+		}
+		return false;
+	}
+	return false;
+}

@@ -1,0 +1,168 @@
+/* fabricd's durable state in SQLite: the intended bindings, the audit log and the event log.
+ * Writes are group-committed: staged during a loop iteration, made durable by one fm_store_flush(). */
+#ifndef FM_INTENT_STORE_H
+#define FM_INTENT_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* The database file inside fabricd's state directory. */
+#define FM_STORE_FILENAME "fabric.db"
+
+/* Schema version this code writes (PRAGMA user_version). Older files are migrated on open,
+ * newer ones refused. */
+#define FM_STORE_SCHEMA_VERSION 1
+
+/* Longest chassis / card serial / host name a binding holds, including the NUL. */
+#define FM_STORE_NAME_MAX 128
+
+struct fm_store;
+
+/* DESIGN.md "Binding states": binding -> bound -> unbinding -> (deleted); detached while the
+ * card is pulled or its switch unreachable. */
+enum fm_store_state {
+	FM_STORE_BINDING = 0,
+	FM_STORE_BOUND,
+	FM_STORE_UNBINDING,
+	FM_STORE_DETACHED,
+};
+
+/* A binding is keyed by the card's serial (DSN), not its slot, so it follows the card. */
+struct fm_store_key {
+	const char *chassis;
+	const char *card_serial;
+	int pf;
+	int vf; /* -1: the PF itself */
+};
+
+struct fm_store_binding {
+	char chassis[FM_STORE_NAME_MAX];
+	char card_serial[FM_STORE_NAME_MAX];
+	int pf;
+	int vf;   /* -1: the PF itself */
+	char host[FM_STORE_NAME_MAX];
+	int vppb; /* -1: not chosen yet (NULL in the table) */
+	enum fm_store_state state;
+	int64_t created_ms; /* set by the store: ms since the Unix epoch, UTC */
+	int64_t updated_ms;
+};
+
+/* One audit record. On append, time_ms 0 means "now"; params is JSON text or NULL;
+ * result is "ok" or an error code string. In a list callback every pointer is valid
+ * only during the call. */
+struct fm_store_audit {
+	int64_t id; /* filled by the store */
+	int64_t time_ms;
+	uid_t uid;
+	pid_t pid;
+	gid_t gid;
+	const char *method;
+	const char *params;
+	const char *result;
+	const char *message;
+};
+
+/* One event (DESIGN.md "Events"). Optional strings may be NULL, slot/vppb -1 when not
+ * applicable; detail is JSON text or NULL. On append, time_ms 0 means "now". */
+struct fm_store_event {
+	int64_t seq; /* filled by the store */
+	int64_t time_ms;
+	const char *name;
+	const char *chassis;
+	int slot;
+	const char *card;
+	const char *function;
+	const char *host;
+	int vppb;
+	const char *detail;
+};
+
+/* Completion of a staged write: rc 0 once the batch holding it is committed (fsynced),
+ * or the negative error that made the batch roll back. */
+typedef void (*fm_store_done_fn)(void *arg, int rc);
+
+typedef int (*fm_store_binding_fn)(void *arg, const struct fm_store_binding *b);
+typedef int (*fm_store_audit_fn)(void *arg, const struct fm_store_audit *a);
+typedef int (*fm_store_event_fn)(void *arg, const struct fm_store_event *e);
+
+/* Opens (creating if needed, mode 0600) the database file at path, normally
+ * "<state_dir>/" FM_STORE_FILENAME, and migrates it to FM_STORE_SCHEMA_VERSION.
+ * Returns 0 and *out, or a negative errno with a message naming the file in err:
+ * -EBADMSG not a SQLite database, -ENOTSUP schema newer than this code, others from I/O.
+ * Free with fm_store_close(). */
+int fm_store_open(const char *path, struct fm_store **out, char *err, size_t errlen);
+
+/* Flushes what is staged (callbacks run), then closes. NULL is a no-op. */
+void fm_store_close(struct fm_store *s);
+
+/* ---- batched writes -------------------------------------------------------------------
+ * Each write runs its statement at once inside the batch's transaction (begun on the first
+ * write after a flush), so reads on this store see it immediately; it becomes durable only
+ * at the next fm_store_flush(), which then calls done(arg, rc) (done may be NULL).
+ * A write returning a negative error staged nothing and will not call done; its message is
+ * in fm_store_last_error(). -ENOENT: no such binding (set_state, delete); -EEXIST: the
+ * host's vPPB is already held by another function; -EINVAL: bad argument or params/detail
+ * that is not JSON. If SQLite aborts the open transaction itself (I/O error, disk full),
+ * further writes fail with that error until the flush reports it to every staged write. */
+
+/* Insert, or replace host/vppb/state of, the binding with b's key. */
+int fm_store_binding_put(struct fm_store *s, const struct fm_store_binding *b,
+			 fm_store_done_fn done, void *arg);
+int fm_store_binding_set_state(struct fm_store *s, const struct fm_store_key *k,
+			       enum fm_store_state state, fm_store_done_fn done, void *arg);
+int fm_store_binding_delete(struct fm_store *s, const struct fm_store_key *k,
+			    fm_store_done_fn done, void *arg);
+int fm_store_audit_append(struct fm_store *s, const struct fm_store_audit *a,
+			  fm_store_done_fn done, void *arg);
+
+/* Event sequence numbers are handed out only once durable: *seq_out (may be NULL; must stay
+ * valid until done runs) is written by the flush, before done, with the committed seq, or 0
+ * if the batch rolled back. A rolled-back event's number was never published, so the next
+ * committed event may take it; published numbers are never reused (AUTOINCREMENT), even
+ * after restart or if old events are deleted. */
+int fm_store_event_append(struct fm_store *s, const struct fm_store_event *e, int64_t *seq_out,
+			  fm_store_done_fn done, void *arg);
+
+/* Number of writes staged since the last flush: arm the flush only when non-zero. */
+size_t fm_store_pending(const struct fm_store *s);
+
+/* Commits every staged write in one transaction (one fsync), then calls their done
+ * callbacks in staging order. If COMMIT fails the batch is rolled back and every callback
+ * gets the error. Writes staged from inside a callback go to the next batch. Nothing
+ * staged: returns 0 and does nothing. Returns 0 or the batch's negative error. */
+int fm_store_flush(struct fm_store *s);
+
+/* Message of the last failed call on s ("" if none). Valid until the next call on s. */
+const char *fm_store_last_error(const struct fm_store *s);
+
+/* ---- reads (see staged writes, except events: see below) -------------------------------
+ * List callbacks return 0 to go on; a non-zero return stops the walk and is returned. */
+
+/* 0 and *out, -ENOENT if there is no such binding, or another negative error. */
+int fm_store_binding_get(struct fm_store *s, const struct fm_store_key *k,
+			 struct fm_store_binding *out);
+/* Ordered by chassis, card serial, pf, vf. */
+int fm_store_binding_list(struct fm_store *s, fm_store_binding_fn cb, void *arg);
+int fm_store_binding_list_host(struct fm_store *s, const char *host, fm_store_binding_fn cb,
+			       void *arg);
+int fm_store_binding_list_chassis(struct fm_store *s, const char *chassis,
+				  fm_store_binding_fn cb, void *arg);
+
+/* Records with time_ms >= since_ms, oldest first, at most limit (0: no limit). */
+int fm_store_audit_list(struct fm_store *s, int64_t since_ms, size_t limit, fm_store_audit_fn cb,
+			void *arg);
+
+/* Committed events with seq > since_seq, in seq order, at most limit (0: no limit). Staged
+ * events are left out so a reader never sees a seq that a rollback could take back. */
+int fm_store_event_list(struct fm_store *s, int64_t since_seq, size_t limit, fm_store_event_fn cb,
+			void *arg);
+/* Highest committed event seq (0 if none). */
+int64_t fm_store_event_last_seq(const struct fm_store *s);
+
+/* "binding", "bound", "unbinding", "detached"; NULL for an invalid state. */
+const char *fm_store_state_name(enum fm_store_state state);
+/* 0 and *out, or -EINVAL for an unknown name. */
+int fm_store_state_parse(const char *name, enum fm_store_state *out);
+
+#endif

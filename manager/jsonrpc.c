@@ -1,0 +1,1113 @@
+/* JSON-RPC 2.0 layer of fabricd's control API (JSON-RPC 2.0 specification, jsonrpc.org):
+ * framing, parsing, dispatch, replies and access decisions; the socket code lives elsewhere. */
+#include "jsonrpc.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+/* ---- error codes ----------------------------------------------------------------------- */
+
+static const struct {
+	const char *name;
+	int number;
+} code_table[FM_RPC_E__COUNT] = {
+	[FM_RPC_E_PARSE_ERROR] = { "parse-error", -32700 },
+	[FM_RPC_E_INVALID_REQUEST] = { "bad-request", -32600 },
+	[FM_RPC_E_NO_SUCH_METHOD] = { "no-such-method", -32601 },
+	[FM_RPC_E_BAD_PARAMS] = { "bad-params", -32602 },
+	[FM_RPC_E_INTERNAL_ERROR] = { "internal", -32603 },
+	[FM_RPC_E_FUNCTION_BUSY] = { "function-busy", -32000 },
+	[FM_RPC_E_NO_SUCH_FUNCTION] = { "no-such-function", -32000 },
+	[FM_RPC_E_NO_SUCH_HOST] = { "no-such-host", -32000 },
+	[FM_RPC_E_NO_SUCH_CARD] = { "no-such-card", -32000 },
+	[FM_RPC_E_NO_SUCH_CHASSIS] = { "no-such-chassis", -32000 },
+	[FM_RPC_E_HOST_LINK_DOWN] = { "host-link-down", -32000 },
+	[FM_RPC_E_NO_FREE_VPPB] = { "no-free-vppb", -32000 },
+	[FM_RPC_E_SHARING_MODE] = { "sharing-mode", -32000 },
+	[FM_RPC_E_SWITCH_UNREACHABLE] = { "switch-unreachable", -32000 },
+	[FM_RPC_E_TIMEOUT] = { "timeout", -32000 },
+	[FM_RPC_E_PERMISSION_DENIED] = { "permission-denied", -32000 },
+	[FM_RPC_E_BAD_REQUEST] = { "bad-request", -32000 },
+	[FM_RPC_E_VF_BOUND] = { "vf-bound", -32000 },
+	[FM_RPC_E_IN_PROGRESS] = { "in-progress", -32000 },
+	[FM_RPC_E_HOOK_VETO] = { "hook-veto", -32000 },
+	[FM_RPC_E_INTERNAL] = { "internal", -32000 },
+};
+
+const char *fm_rpc_code_name(enum fm_rpc_code code)
+{
+	if ((unsigned)code >= FM_RPC_E__COUNT)
+		return "internal";
+	return code_table[code].name;
+}
+
+int fm_rpc_code_number(enum fm_rpc_code code)
+{
+	if ((unsigned)code >= FM_RPC_E__COUNT)
+		return -32603;
+	return code_table[code].number;
+}
+
+/* snprintf may cut a message inside a UTF-8 sequence; drop the torn tail so the response
+ * stays valid UTF-8 (RFC 8259 §8.1). */
+static void utf8_trim(char *s)
+{
+	size_t n = strlen(s), i = n, need;
+	unsigned char lead;
+
+	while (i > 0 && i + 4 > n && ((unsigned char)s[i - 1] & 0xc0) == 0x80)
+		i--;
+	if (i == 0)
+		return;
+	lead = (unsigned char)s[i - 1];
+	if (lead < 0xc0)
+		return; /* ASCII, or a stray continuation byte we leave alone */
+	need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+	if (n - (i - 1) < need)
+		s[i - 1] = '\0';
+}
+
+/* ---- line framing ---------------------------------------------------------------------- */
+
+struct fm_rpc_linebuf {
+	size_t max;
+	char *buf; /* the partial line (never more than max bytes) */
+	size_t len, cap;
+	bool discarding; /* skipping the rest of an overlong line */
+};
+
+struct fm_rpc_linebuf *fm_rpc_linebuf_new(size_t max)
+{
+	struct fm_rpc_linebuf *lb = calloc(1, sizeof(*lb));
+
+	if (!lb)
+		return NULL;
+	lb->max = max ? max : FM_RPC_LINE_MAX_DEFAULT;
+	return lb;
+}
+
+void fm_rpc_linebuf_free(struct fm_rpc_linebuf *lb)
+{
+	if (!lb)
+		return;
+	free(lb->buf);
+	free(lb);
+}
+
+static int linebuf_append(struct fm_rpc_linebuf *lb, const char *p, size_t n)
+{
+	if (lb->len + n > lb->cap) {
+		size_t cap = lb->cap ? lb->cap : 256;
+		char *nb;
+
+		while (cap < lb->len + n)
+			cap *= 2;
+		if (cap > lb->max)
+			cap = lb->max;
+		nb = realloc(lb->buf, cap);
+		if (!nb)
+			return -ENOMEM;
+		lb->buf = nb;
+		lb->cap = cap;
+	}
+	memcpy(lb->buf + lb->len, p, n);
+	lb->len += n;
+	return 0;
+}
+
+static bool line_is_blank(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t')
+			return false;
+	return true;
+}
+
+int fm_rpc_linebuf_next(struct fm_rpc_linebuf *lb, const char **data, size_t *len,
+			const char **line, size_t *linelen)
+{
+	while (*len > 0) {
+		const char *p = *data;
+		const char *nl = memchr(p, '\n', *len);
+		size_t k = nl ? (size_t)(nl - p) : *len;
+		const char *out;
+		size_t outlen;
+
+		if (lb->discarding) {
+			*data += nl ? k + 1 : k;
+			*len -= nl ? k + 1 : k;
+			if (nl)
+				lb->discarding = false;
+			continue;
+		}
+		if (lb->len + k > lb->max) {
+			/* Report now, once; skip through the '\n' (or all we have and keep skipping). */
+			lb->len = 0;
+			*data += nl ? k + 1 : k;
+			*len -= nl ? k + 1 : k;
+			lb->discarding = !nl;
+			return FM_RPC_LINE_TOO_LONG;
+		}
+		if (!nl) {
+			int r = linebuf_append(lb, p, k);
+
+			*data += k;
+			*len -= k;
+			if (r < 0) {
+				lb->len = 0;
+				lb->discarding = true;
+				return r;
+			}
+			return FM_RPC_LINE_NONE;
+		}
+		*data += k + 1;
+		*len -= k + 1;
+		if (lb->len == 0) {
+			out = p; /* the whole line is in the caller's buffer: no copy */
+			outlen = k;
+		} else {
+			int r = linebuf_append(lb, p, k);
+
+			outlen = lb->len;
+			lb->len = 0;
+			if (r < 0)
+				return r;
+			out = lb->buf;
+		}
+		if (outlen > 0 && out[outlen - 1] == '\r')
+			outlen--;
+		if (line_is_blank(out, outlen))
+			continue;
+		*line = out;
+		*linelen = outlen;
+		return FM_RPC_LINE_OK;
+	}
+	return FM_RPC_LINE_NONE;
+}
+
+/* ---- requests --------------------------------------------------------------------------- */
+
+static bool string_has_nul(struct json_object *s)
+{
+	return strlen(json_object_get_string(s)) != (size_t)json_object_get_string_len(s);
+}
+
+int fm_rpc_request_parse(const char *line, size_t len, struct fm_rpc_request *req,
+			 enum fm_rpc_code *code, char *err, size_t errlen)
+{
+	struct json_tokener *tok = NULL;
+	struct json_object *v;
+	enum json_tokener_error jerr;
+	const char *nul;
+	int ret = -EINVAL;
+
+	memset(req, 0, sizeof(*req));
+	*code = FM_RPC_E_PARSE_ERROR;
+
+	nul = memchr(line, '\0', len);
+	if (nul) {
+		snprintf(err, errlen, "parse error at byte %zu: NUL byte", (size_t)(nul - line));
+		goto out;
+	}
+	if (len > (size_t)INT32_MAX) {
+		snprintf(err, errlen, "parse error: line too long");
+		goto out;
+	}
+	tok = json_tokener_new();
+	if (!tok) {
+		*code = FM_RPC_E_INTERNAL_ERROR;
+		snprintf(err, errlen, "out of memory");
+		ret = -ENOMEM;
+		goto out;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	req->root = json_tokener_parse_ex(tok, line, (int)len);
+	jerr = json_tokener_get_error(tok);
+	if (jerr == json_tokener_continue) {
+		/* A bare scalar or a truncated document: the line is all there is. */
+		req->root = json_tokener_parse_ex(tok, "", 1);
+		jerr = json_tokener_get_error(tok);
+		if (jerr != json_tokener_success) {
+			snprintf(err, errlen, "parse error at byte %zu: %s", len,
+				 json_tokener_error_desc(jerr));
+			goto out;
+		}
+	} else if (jerr != json_tokener_success) {
+		snprintf(err, errlen, "parse error at byte %zu: %s",
+			 json_tokener_get_parse_end(tok), json_tokener_error_desc(jerr));
+		goto out;
+	}
+
+	*code = FM_RPC_E_INVALID_REQUEST;
+	if (!json_object_is_type(req->root, json_type_object)) {
+		snprintf(err, errlen, "%s",
+			 json_object_is_type(req->root, json_type_array) ?
+				 "batch requests are not supported" :
+				 "request is not a JSON object");
+		goto out;
+	}
+
+	if (json_object_object_get_ex(req->root, "id", &v)) {
+		if (v && !json_object_is_type(v, json_type_int) &&
+		    !json_object_is_type(v, json_type_double) &&
+		    !json_object_is_type(v, json_type_string)) {
+			snprintf(err, errlen, "\"id\" must be a number, a string or null");
+			goto out;
+		}
+		req->id = v;
+		req->has_id = true;
+	}
+
+	if (!json_object_object_get_ex(req->root, "jsonrpc", &v)) {
+		snprintf(err, errlen, "missing \"jsonrpc\": \"2.0\"");
+		goto out;
+	}
+	if (!json_object_is_type(v, json_type_string) ||
+	    strcmp(json_object_get_string(v), "2.0") != 0 || string_has_nul(v)) {
+		snprintf(err, errlen, "\"jsonrpc\" must be \"2.0\"");
+		goto out;
+	}
+
+	if (!json_object_object_get_ex(req->root, "method", &v)) {
+		snprintf(err, errlen, "missing \"method\"");
+		goto out;
+	}
+	if (!json_object_is_type(v, json_type_string)) {
+		snprintf(err, errlen, "\"method\" must be a string");
+		goto out;
+	}
+	if (json_object_get_string_len(v) == 0 || string_has_nul(v)) {
+		snprintf(err, errlen, "\"method\" must be a non-empty string without NUL bytes");
+		goto out;
+	}
+
+	json_object_object_foreach(req->root, key, val) {
+		(void)val;
+		if (strcmp(key, "jsonrpc") && strcmp(key, "id") && strcmp(key, "method") &&
+		    strcmp(key, "params")) {
+			snprintf(err, errlen, "unknown member \"%s\" in request", key);
+			goto out;
+		}
+	}
+
+	if (json_object_object_get_ex(req->root, "params", &v) && v) {
+		if (json_object_is_type(v, json_type_array)) {
+			*code = FM_RPC_E_BAD_PARAMS;
+			snprintf(err, errlen,
+				 "\"params\" must be an object: by-position params are not supported");
+			goto out;
+		}
+		if (!json_object_is_type(v, json_type_object)) {
+			snprintf(err, errlen, "\"params\" must be an object");
+			goto out;
+		}
+		req->params = v;
+	}
+
+	/* Set last: a request with a method is one the caller may dispatch. */
+	req->method = json_object_get_string(json_object_object_get(req->root, "method"));
+	ret = 0;
+out:
+	if (tok) /* json-c 0.16's json_tokener_free(NULL) crashes */
+		json_tokener_free(tok);
+	if (ret == 0 && errlen)
+		err[0] = '\0';
+	return ret;
+}
+
+void fm_rpc_request_clear(struct fm_rpc_request *req)
+{
+	json_object_put(req->root);
+	memset(req, 0, sizeof(*req));
+}
+
+/* ---- peers and access ------------------------------------------------------------------- */
+
+int fm_rpc_peer_from_socket(int fd, struct fm_rpc_peer *peer, char *err, size_t errlen)
+{
+	struct ucred uc;
+	socklen_t sl = sizeof(uc);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &sl) < 0) {
+		int e = errno;
+
+		snprintf(err, errlen, "SO_PEERCRED: %s", strerror(e));
+		return -e;
+	}
+	peer->pid = uc.pid;
+	peer->uid = uc.uid;
+	peer->gid = uc.gid;
+	return 0;
+}
+
+int fm_rpc_user_in_group(uid_t uid, gid_t primary_gid, gid_t group, char *name, size_t namelen)
+{
+	struct passwd pw, *pwp = NULL;
+	char *buf = NULL;
+	size_t buflen = 4096;
+	gid_t *groups = NULL;
+	int ngroups = 64, ret;
+
+	if (namelen)
+		name[0] = '\0';
+	if (primary_gid == group)
+		return 1;
+	for (;;) {
+		char *nb = realloc(buf, buflen);
+
+		if (!nb) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		buf = nb;
+		ret = getpwuid_r(uid, &pw, buf, buflen, &pwp);
+		if (ret != ERANGE || buflen >= (1u << 20))
+			break;
+		buflen *= 2;
+	}
+	if (ret) {
+		ret = -ret;
+		goto out;
+	}
+	if (!pwp) {
+		ret = 0; /* no passwd entry: no supplementary groups to have */
+		goto out;
+	}
+	if (namelen)
+		snprintf(name, namelen, "%s", pw.pw_name);
+	for (;;) {
+		int n = ngroups;
+		gid_t *ng = realloc(groups, sizeof(*groups) * (size_t)ngroups);
+
+		if (!ng) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		groups = ng;
+		if (getgrouplist(pw.pw_name, primary_gid, groups, &n) >= 0) {
+			ngroups = n;
+			break;
+		}
+		if (n <= ngroups || n > 65536) {
+			ret = -EIO;
+			goto out;
+		}
+		ngroups = n;
+	}
+	ret = 0;
+	for (int i = 0; i < ngroups; i++)
+		if (groups[i] == group)
+			ret = 1;
+out:
+	free(groups);
+	free(buf);
+	return ret;
+}
+
+int fm_rpc_access_init(struct fm_rpc_access *acc, uid_t daemon_uid, const char *group,
+		       char *err, size_t errlen)
+{
+	struct group gr, *grp = NULL;
+	char *buf = NULL;
+	size_t buflen = 4096;
+	int ret = 0;
+
+	memset(acc, 0, sizeof(*acc));
+	acc->daemon_uid = daemon_uid;
+	if (!group || !group[0])
+		goto out;
+	for (;;) {
+		char *nb = realloc(buf, buflen);
+
+		if (!nb) {
+			ret = -ENOMEM;
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+		buf = nb;
+		ret = getgrnam_r(group, &gr, buf, buflen, &grp);
+		if (ret != ERANGE || buflen >= (1u << 20))
+			break;
+		buflen *= 2;
+	}
+	if (ret) {
+		snprintf(err, errlen, "group \"%s\": %s", group, strerror(ret));
+		ret = -ret;
+		goto out;
+	}
+	if (grp) {
+		acc->group_gid = grp->gr_gid;
+	} else {
+		char *end;
+		unsigned long v;
+
+		errno = 0;
+		v = strtoul(group, &end, 10);
+		if (*end || errno || group[0] < '0' || group[0] > '9' || v >= (gid_t)-1) {
+			snprintf(err, errlen, "group \"%s\" does not exist", group);
+			ret = -ENOENT;
+			goto out;
+		}
+		acc->group_gid = (gid_t)v;
+	}
+	acc->has_group = true;
+	snprintf(acc->group_name, sizeof(acc->group_name), "%s", group);
+out:
+	free(buf);
+	return ret;
+}
+
+bool fm_rpc_access_allowed(const struct fm_rpc_access *acc, const struct fm_rpc_peer *peer,
+			   bool mutating, char *reason, size_t reasonlen)
+{
+	fm_rpc_group_lookup_fn lookup = acc->lookup ? acc->lookup : fm_rpc_user_in_group;
+	char gname[80], uname[64];
+	unsigned uid = (unsigned)peer->uid;
+	int r;
+
+	if (!mutating) {
+		snprintf(reason, reasonlen, "read-only method, open to every peer");
+		return true;
+	}
+	if (peer->uid == 0) {
+		snprintf(reason, reasonlen, "uid 0 is root");
+		return true;
+	}
+	if (peer->uid == acc->daemon_uid) {
+		snprintf(reason, reasonlen, "uid %u is the daemon's own uid", uid);
+		return true;
+	}
+	if (!acc->has_group) {
+		snprintf(reason, reasonlen,
+			 "uid %u is neither root nor the daemon's uid %u, and no control group is "
+			 "configured", uid, (unsigned)acc->daemon_uid);
+		return false;
+	}
+	if (acc->group_name[0])
+		snprintf(gname, sizeof(gname), "%s", acc->group_name);
+	else
+		snprintf(gname, sizeof(gname), "gid %u", (unsigned)acc->group_gid);
+	if (peer->gid == acc->group_gid) {
+		snprintf(reason, reasonlen, "uid %u has primary group %s", uid, gname);
+		return true;
+	}
+	r = lookup(peer->uid, peer->gid, acc->group_gid, uname, sizeof(uname));
+	if (r < 0) {
+		snprintf(reason, reasonlen, "uid %u: group lookup failed: %s", uid, strerror(-r));
+		return false;
+	}
+	if (r > 0) {
+		snprintf(reason, reasonlen, "uid %u (%s) is a member of group %s", uid, uname,
+			 gname);
+		return true;
+	}
+	snprintf(reason, reasonlen,
+		 "uid %u%s%s%s is not root, the daemon's uid or a member of group %s", uid,
+		 uname[0] ? " (" : "", uname, uname[0] ? ")" : "", gname);
+	return false;
+}
+
+/* ---- server, connections, calls --------------------------------------------------------- */
+
+struct fm_rpc_server {
+	const struct fm_rpc_method **index; /* sorted by name */
+	size_t n;
+	fm_rpc_send_fn send;
+	fm_rpc_denied_fn denied;
+	void *ctx;
+	size_t line_max;
+	struct fm_rpc_access access;
+};
+
+struct fm_rpc_conn {
+	struct fm_rpc_server *srv;
+	void *cookie;
+	struct fm_rpc_peer peer;
+	struct fm_rpc_linebuf *lb;
+	struct fm_rpc_call *pending; /* calls not answered yet */
+	size_t n_pending;
+	int feeding;         /* depth of fm_rpc_conn_feed on the stack */
+	bool free_requested; /* fm_rpc_conn_free ran while feeding */
+};
+
+struct fm_rpc_call {
+	struct fm_rpc_conn *conn; /* NULL once orphaned */
+	struct fm_rpc_call *prev, *next;
+	struct json_object *request; /* keeps method, params and id alive */
+	struct json_object *params;  /* borrowed from request, or an owned empty object */
+	bool own_params;
+	struct json_object *id;
+	bool has_id;
+	const struct fm_rpc_method *method;
+	struct fm_rpc_peer peer;
+	char reason[192];
+};
+
+static int method_cmp(const void *a, const void *b)
+{
+	const struct fm_rpc_method *const *x = a, *const *y = b;
+
+	return strcmp((*x)->name, (*y)->name);
+}
+
+static int method_key_cmp(const void *key, const void *elem)
+{
+	const struct fm_rpc_method *const *m = elem;
+
+	return strcmp(key, (*m)->name);
+}
+
+int fm_rpc_server_new(struct fm_rpc_server **srvp, const struct fm_rpc_server_config *cfg,
+		      char *err, size_t errlen)
+{
+	struct fm_rpc_server *srv;
+	int ret = -EINVAL;
+
+	*srvp = NULL;
+	srv = calloc(1, sizeof(*srv));
+	if (!srv || (cfg->n_methods && !(srv->index = calloc(cfg->n_methods, sizeof(*srv->index))))) {
+		snprintf(err, errlen, "out of memory");
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	if (!cfg->send) {
+		snprintf(err, errlen, "no send callback");
+		goto err_free;
+	}
+	for (size_t i = 0; i < cfg->n_methods; i++) {
+		const struct fm_rpc_method *m = &cfg->methods[i];
+
+		if (!m->name || !m->name[0] || !m->handler) {
+			snprintf(err, errlen, "method #%zu: empty name or no handler", i);
+			goto err_free;
+		}
+		srv->index[i] = m;
+	}
+	srv->n = cfg->n_methods;
+	if (srv->n)
+		qsort(srv->index, srv->n, sizeof(*srv->index), method_cmp);
+	for (size_t i = 1; i < srv->n; i++) {
+		if (strcmp(srv->index[i - 1]->name, srv->index[i]->name) == 0) {
+			snprintf(err, errlen, "method \"%s\" is registered twice",
+				 srv->index[i]->name);
+			goto err_free;
+		}
+	}
+	srv->send = cfg->send;
+	srv->denied = cfg->denied;
+	srv->ctx = cfg->ctx;
+	srv->line_max = cfg->line_max ? cfg->line_max : FM_RPC_LINE_MAX_DEFAULT;
+	srv->access = cfg->access;
+	*srvp = srv;
+	return 0;
+err_free:
+	fm_rpc_server_free(srv);
+	return ret;
+}
+
+void fm_rpc_server_free(struct fm_rpc_server *srv)
+{
+	if (!srv)
+		return;
+	free(srv->index);
+	free(srv);
+}
+
+const struct fm_rpc_method *fm_rpc_server_lookup(const struct fm_rpc_server *srv,
+						 const char *name)
+{
+	const struct fm_rpc_method *const *m;
+
+	if (!srv->n)
+		return NULL;
+	m = bsearch(name, srv->index, srv->n, sizeof(*srv->index), method_key_cmp);
+	return m ? *m : NULL;
+}
+
+int fm_rpc_conn_new(struct fm_rpc_conn **connp, struct fm_rpc_server *srv, void *cookie,
+		    const struct fm_rpc_peer *peer, char *err, size_t errlen)
+{
+	struct fm_rpc_conn *conn = calloc(1, sizeof(*conn));
+
+	*connp = NULL;
+	if (!conn)
+		goto err_nomem;
+	conn->lb = fm_rpc_linebuf_new(srv->line_max);
+	if (!conn->lb)
+		goto err_nomem;
+	conn->srv = srv;
+	conn->cookie = cookie;
+	conn->peer = *peer;
+	*connp = conn;
+	return 0;
+err_nomem:
+	free(conn);
+	snprintf(err, errlen, "out of memory");
+	return -ENOMEM;
+}
+
+static void call_unlink(struct fm_rpc_call *call)
+{
+	struct fm_rpc_conn *conn = call->conn;
+
+	if (!conn)
+		return;
+	if (call->prev)
+		call->prev->next = call->next;
+	else
+		conn->pending = call->next;
+	if (call->next)
+		call->next->prev = call->prev;
+	conn->n_pending--;
+	call->conn = NULL;
+	call->prev = call->next = NULL;
+}
+
+void fm_rpc_conn_free(struct fm_rpc_conn *conn)
+{
+	if (!conn)
+		return;
+	while (conn->pending)
+		call_unlink(conn->pending);
+	if (conn->feeding) {
+		conn->free_requested = true;
+		return;
+	}
+	fm_rpc_linebuf_free(conn->lb);
+	free(conn);
+}
+
+size_t fm_rpc_conn_pending(const struct fm_rpc_conn *conn)
+{
+	return conn->n_pending;
+}
+
+/* Serializes obj as one line and hands it to the transport; consumes obj. */
+static int conn_send(struct fm_rpc_conn *conn, struct json_object *obj)
+{
+	const char *s;
+	size_t n;
+	char *line;
+	int ret = -ENOMEM;
+
+	if (!obj)
+		return -ENOMEM;
+	if (conn->free_requested) {
+		ret = -ENOTCONN;
+		goto out;
+	}
+	/* PLAIN escapes control characters, so the only '\n' is the terminator. */
+	s = json_object_to_json_string_length(obj,
+					      JSON_C_TO_STRING_PLAIN |
+						      JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+	if (!s)
+		goto out;
+	line = malloc(n + 1);
+	if (!line)
+		goto out;
+	memcpy(line, s, n);
+	line[n] = '\n';
+	ret = conn->srv->send(conn->cookie, line, n + 1);
+out:
+	json_object_put(obj);
+	return ret;
+}
+
+/* {"jsonrpc":"2.0","id":ID,"error":{"code":N,"message":M,"data":{"code":NAME,...}}}; takes
+ * data, references id. */
+static struct json_object *build_error(struct json_object *id, enum fm_rpc_code code,
+				       struct json_object *data, char *msg)
+{
+	struct json_object *resp = json_object_new_object(), *e = json_object_new_object();
+
+	if (!resp || !e)
+		goto err;
+	if (!data || !json_object_is_type(data, json_type_object)) {
+		json_object_put(data);
+		data = json_object_new_object();
+		if (!data)
+			goto err;
+	}
+	utf8_trim(msg);
+	/* "code" goes first so a person reading the line sees it before the extras. */
+	{
+		struct json_object *d = json_object_new_object();
+
+		if (!d)
+			goto err;
+		json_object_object_add(d, "code", json_object_new_string(fm_rpc_code_name(code)));
+		json_object_object_foreach(data, k, v)
+			if (strcmp(k, "code") != 0)
+				json_object_object_add(d, k, json_object_get(v));
+		json_object_put(data);
+		data = d;
+	}
+	json_object_object_add(e, "code", json_object_new_int(fm_rpc_code_number(code)));
+	json_object_object_add(e, "message", json_object_new_string(msg));
+	json_object_object_add(e, "data", data);
+	json_object_object_add(resp, "jsonrpc", json_object_new_string("2.0"));
+	json_object_object_add(resp, "id", json_object_get(id));
+	json_object_object_add(resp, "error", e);
+	return resp;
+err:
+	json_object_put(data);
+	json_object_put(e);
+	json_object_put(resp);
+	return NULL;
+}
+
+static void conn_send_error(struct fm_rpc_conn *conn, struct json_object *id,
+			    enum fm_rpc_code code, struct json_object *data, char *msg)
+{
+	conn_send(conn, build_error(id, code, data, msg));
+}
+
+static struct json_object *data_with_string(const char *key, const char *val)
+{
+	struct json_object *d = json_object_new_object();
+
+	if (d)
+		json_object_object_add(d, key, json_object_new_string(val));
+	return d;
+}
+
+static void call_free(struct fm_rpc_call *call)
+{
+	call_unlink(call);
+	if (call->own_params)
+		json_object_put(call->params);
+	json_object_put(call->request);
+	free(call);
+}
+
+static int dispatch_line(struct fm_rpc_conn *conn, const char *line, size_t len)
+{
+	struct fm_rpc_server *srv = conn->srv;
+	struct fm_rpc_request req;
+	const struct fm_rpc_method *m;
+	struct fm_rpc_call *call;
+	enum fm_rpc_code code;
+	char msg[256];
+	int ret = 0;
+
+	if (fm_rpc_request_parse(line, len, &req, &code, msg, sizeof(msg)) < 0) {
+		/* Not a valid Request object: always answered. Invalid params of a notification
+		 * are not (JSON-RPC 2.0 §4.1). */
+		if (code != FM_RPC_E_BAD_PARAMS || req.has_id)
+			conn_send_error(conn, req.id, code,
+					code == FM_RPC_E_BAD_PARAMS ?
+						data_with_string("param", "params") : NULL,
+					msg);
+		goto out;
+	}
+	m = fm_rpc_server_lookup(srv, req.method);
+	if (!m) {
+		if (req.has_id) {
+			snprintf(msg, sizeof(msg), "no such method \"%s\"", req.method);
+			conn_send_error(conn, req.id, FM_RPC_E_NO_SUCH_METHOD,
+					data_with_string("method", req.method), msg);
+		}
+		goto out;
+	}
+
+	call = calloc(1, sizeof(*call));
+	if (!call) {
+		snprintf(msg, sizeof(msg), "out of memory");
+		conn_send_error(conn, req.id, FM_RPC_E_INTERNAL_ERROR, NULL, msg);
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (!fm_rpc_access_allowed(&srv->access, &conn->peer, m->flags & FM_RPC_MUTATING,
+				   call->reason, sizeof(call->reason))) {
+		if (srv->denied)
+			srv->denied(srv->ctx, &conn->peer, m->name, call->reason);
+		if (req.has_id) {
+			snprintf(msg, sizeof(msg), "%s needs privileges: %s", m->name,
+				 call->reason);
+			conn_send_error(conn, req.id, FM_RPC_E_PERMISSION_DENIED,
+					data_with_string("method", m->name), msg);
+		}
+		free(call);
+		goto out;
+	}
+	call->request = req.root;
+	req.root = NULL; /* the call owns it now */
+	call->id = req.id;
+	call->has_id = req.has_id;
+	call->method = m;
+	call->peer = conn->peer;
+	if (req.params) {
+		call->params = req.params;
+	} else {
+		call->params = json_object_new_object();
+		call->own_params = true;
+		if (!call->params) {
+			snprintf(msg, sizeof(msg), "out of memory");
+			conn_send_error(conn, req.id, FM_RPC_E_INTERNAL_ERROR, NULL, msg);
+			call_free(call);
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	call->conn = conn;
+	call->next = conn->pending;
+	if (conn->pending)
+		conn->pending->prev = call;
+	conn->pending = call;
+	conn->n_pending++;
+	m->handler(call, call->params, srv->ctx);
+out:
+	fm_rpc_request_clear(&req);
+	return ret;
+}
+
+int fm_rpc_conn_feed(struct fm_rpc_conn *conn, const char *data, size_t len)
+{
+	const char *line;
+	size_t linelen;
+	int r, ret = 0;
+	char msg[128];
+
+	conn->feeding++;
+	while (!conn->free_requested &&
+	       (r = fm_rpc_linebuf_next(conn->lb, &data, &len, &line, &linelen)) != 0) {
+		if (r == FM_RPC_LINE_OK) {
+			r = dispatch_line(conn, line, linelen);
+			if (r < 0) {
+				ret = r;
+				break;
+			}
+		} else if (r == FM_RPC_LINE_TOO_LONG) {
+			struct json_object *d = json_object_new_object();
+
+			if (d)
+				json_object_object_add(d, "limit",
+						       json_object_new_uint64(conn->srv->line_max));
+			snprintf(msg, sizeof(msg), "request line longer than %zu bytes",
+				 conn->srv->line_max);
+			conn_send_error(conn, NULL, FM_RPC_E_INVALID_REQUEST, d, msg);
+		} else {
+			ret = r;
+			break;
+		}
+	}
+	if (--conn->feeding == 0 && conn->free_requested)
+		fm_rpc_conn_free(conn);
+	return ret;
+}
+
+const char *fm_rpc_call_method(const struct fm_rpc_call *call)
+{
+	return call->method->name;
+}
+
+struct json_object *fm_rpc_call_id(const struct fm_rpc_call *call)
+{
+	return call->id;
+}
+
+bool fm_rpc_call_is_notification(const struct fm_rpc_call *call)
+{
+	return !call->has_id;
+}
+
+const struct fm_rpc_peer *fm_rpc_call_peer(const struct fm_rpc_call *call)
+{
+	return &call->peer;
+}
+
+const char *fm_rpc_call_access_reason(const struct fm_rpc_call *call)
+{
+	return call->reason;
+}
+
+void *fm_rpc_call_cookie(const struct fm_rpc_call *call)
+{
+	return call->conn ? call->conn->cookie : NULL;
+}
+
+/* Sends resp for call (if anyone is to get it) and frees the call; consumes resp. */
+static int call_finish(struct fm_rpc_call *call, struct json_object *resp)
+{
+	int ret;
+
+	if (!call->conn) {
+		json_object_put(resp);
+		ret = -ENOTCONN;
+	} else if (!call->has_id) {
+		json_object_put(resp);
+		ret = 0;
+	} else {
+		ret = conn_send(call->conn, resp);
+	}
+	call_free(call);
+	return ret;
+}
+
+int fm_rpc_reply_result(struct fm_rpc_call *call, struct json_object *result)
+{
+	struct json_object *resp = json_object_new_object();
+
+	if (!resp) {
+		json_object_put(result);
+		return call_finish(call, NULL);
+	}
+	json_object_object_add(resp, "jsonrpc", json_object_new_string("2.0"));
+	json_object_object_add(resp, "id", json_object_get(call->id));
+	json_object_object_add(resp, "result", result);
+	return call_finish(call, resp);
+}
+
+static int reply_error_v(struct fm_rpc_call *call, enum fm_rpc_code code,
+			 struct json_object *data, const char *fmt, va_list ap)
+{
+	char *msg = NULL;
+	struct json_object *resp;
+
+	if (vasprintf(&msg, fmt, ap) < 0) {
+		json_object_put(data);
+		return call_finish(call, NULL);
+	}
+	resp = build_error(call->id, code, data, msg);
+	free(msg);
+	return call_finish(call, resp);
+}
+
+int fm_rpc_reply_error(struct fm_rpc_call *call, enum fm_rpc_code code, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = reply_error_v(call, code, NULL, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+int fm_rpc_reply_error_data(struct fm_rpc_call *call, enum fm_rpc_code code,
+			    struct json_object *data, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = reply_error_v(call, code, data, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+/* ---- parameter helpers ------------------------------------------------------------------ */
+
+__attribute__((format(printf, 3, 4)))
+static int bad_param(struct fm_rpc_call *call, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	reply_error_v(call, FM_RPC_E_BAD_PARAMS, data_with_string("param", name), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* 1 present (and not null), 0 absent or null. */
+static int param_get(struct json_object *params, const char *name, struct json_object **v)
+{
+	*v = NULL;
+	return params && json_object_object_get_ex(params, name, v) && *v;
+}
+
+int fm_rpc_param_check_known(struct fm_rpc_call *call, struct json_object *params,
+			     const char *const *names)
+{
+	if (!params)
+		return 0;
+	json_object_object_foreach(params, key, val) {
+		const char *const *n;
+
+		(void)val;
+		for (n = names; *n; n++)
+			if (strcmp(*n, key) == 0)
+				break;
+		if (!*n)
+			return bad_param(call, key, "unknown parameter \"%s\"", key);
+	}
+	return 0;
+}
+
+static int param_str(struct fm_rpc_call *call, struct json_object *v, const char *name,
+		     const char **out)
+{
+	if (!json_object_is_type(v, json_type_string))
+		return bad_param(call, name, "parameter \"%s\" must be a string", name);
+	if (string_has_nul(v))
+		return bad_param(call, name, "parameter \"%s\" contains a NUL byte", name);
+	*out = json_object_get_string(v);
+	return 0;
+}
+
+int fm_rpc_param_string(struct fm_rpc_call *call, struct json_object *params, const char *name,
+			const char **out)
+{
+	struct json_object *v;
+
+	if (!param_get(params, name, &v))
+		return bad_param(call, name, "missing parameter \"%s\"", name);
+	if (json_object_is_type(v, json_type_string) && json_object_get_string_len(v) == 0)
+		return bad_param(call, name, "parameter \"%s\" must not be empty", name);
+	return param_str(call, v, name, out);
+}
+
+int fm_rpc_param_opt_string(struct fm_rpc_call *call, struct json_object *params,
+			    const char *name, const char **out)
+{
+	struct json_object *v;
+
+	if (!param_get(params, name, &v))
+		return 0;
+	return param_str(call, v, name, out);
+}
+
+int fm_rpc_param_opt_bool(struct fm_rpc_call *call, struct json_object *params, const char *name,
+			  bool *out)
+{
+	struct json_object *v;
+
+	if (!param_get(params, name, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_boolean))
+		return bad_param(call, name, "parameter \"%s\" must be true or false", name);
+	*out = json_object_get_boolean(v);
+	return 0;
+}
+
+int fm_rpc_param_opt_uint(struct fm_rpc_call *call, struct json_object *params, const char *name,
+			  uint64_t min, uint64_t max, uint64_t *out)
+{
+	struct json_object *v;
+	uint64_t u;
+
+	if (!param_get(params, name, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_int))
+		return bad_param(call, name, "parameter \"%s\" must be an integer", name);
+	/* json-c keeps integers above INT64_MAX as uint64; get_int64 then saturates. */
+	if (json_object_get_int64(v) < 0)
+		goto range;
+	u = json_object_get_uint64(v);
+	if (u < min || u > max)
+		goto range;
+	*out = u;
+	return 0;
+range:
+	return bad_param(call, name, "parameter \"%s\" must be between %llu and %llu", name,
+			 (unsigned long long)min, (unsigned long long)max);
+}

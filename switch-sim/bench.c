@@ -1,0 +1,515 @@
+/* bench: a line protocol over a local socket for the physical side of the chassis. The
+ * server parses each command into a sim_bench_* call; the client is a blocking one-shot. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "mgmt.h"
+
+#define BENCH_LINE_MAX 1024
+#define BENCH_ARGS_MAX 8
+
+struct bconn {
+	struct sim_bench *b;
+	uv_stream_t *stream;
+	char line[BENCH_LINE_MAX];
+	size_t len;
+	bool overlong;
+	char rbuf[4096];
+	struct bconn *prev, *next;
+};
+
+struct sim_bench {
+	uv_loop_t *loop;
+	struct sim *s;
+	struct sim_mgmt *mgmt;
+	uv_stream_t *server;
+	struct bconn *conns;
+};
+
+/* ---- command execution ----------------------------------------------------------------- */
+
+static int parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!*s)
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (*end || errno || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int slot_arg(struct sim *s, const char *a, uint16_t *slot, char *err, size_t errlen)
+{
+	unsigned long v;
+	int n;
+
+	if (!parse_uint(a, 0xfffe, &v) ||
+	    (!strncmp(a, "slot", 4) && !parse_uint(a + 4, 0xfffe, &v))) {
+		*slot = (uint16_t)v;
+		return 0;
+	}
+	n = sim_slot_by_card_name(s, a);
+	if (n < 0) {
+		snprintf(err, errlen, "no slot or card named \"%s\"", a);
+		return -ENOENT;
+	}
+	*slot = (uint16_t)n;
+	return 0;
+}
+
+static int port_arg(struct sim *s, const char *a, uint8_t *port, char *err, size_t errlen)
+{
+	unsigned long v;
+	int n;
+
+	if (!parse_uint(a, 254, &v)) {
+		*port = (uint8_t)v;
+		return 0;
+	}
+	n = sim_port_by_name(s, a);
+	if (n < 0) {
+		snprintf(err, errlen, "no host port named \"%s\"", a);
+		return -ENOENT;
+	}
+	*port = (uint8_t)n;
+	return 0;
+}
+
+static int usage(char *err, size_t errlen, const char *what)
+{
+	snprintf(err, errlen, "usage: %s", what);
+	return -EINVAL;
+}
+
+int sim_bench_exec(struct sim *s, struct sim_mgmt *mgmt, const char *line, char **out,
+		   size_t *outlen, char *err, size_t errlen)
+{
+	char buf[BENCH_LINE_MAX], *argv[BENCH_ARGS_MAX + 1], *save = NULL, *tok;
+	int argc = 0, rc;
+	uint16_t slot;
+	uint8_t port;
+
+	*out = NULL;
+	*outlen = 0;
+	snprintf(buf, sizeof(buf), "%s", line);
+	for (tok = strtok_r(buf, " \t\r\n", &save); tok; tok = strtok_r(NULL, " \t\r\n", &save)) {
+		if (argc == BENCH_ARGS_MAX) {
+			snprintf(err, errlen, "too many arguments");
+			return -EINVAL;
+		}
+		argv[argc++] = tok;
+	}
+	argv[argc] = NULL;
+	if (!argc) {
+		snprintf(err, errlen, "empty command");
+		return -EINVAL;
+	}
+	if (!strcmp(argv[0], "insert")) {
+		if (argc < 4 || argc > 5)
+			return usage(err, errlen, "insert SLOT PROFILE SERIAL [NAME]");
+		rc = slot_arg(s, argv[1], &slot, err, errlen);
+		return rc ? rc : sim_bench_insert(s, slot, argv[2], argv[3], argc == 5 ? argv[4] : NULL,
+						  err, errlen);
+	}
+	if (!strcmp(argv[0], "remove")) {
+		bool surprise = argc == 3 && !strcmp(argv[2], "--surprise");
+
+		if (argc < 2 || argc > 3 || (argc == 3 && !surprise))
+			return usage(err, errlen, "remove SLOT [--surprise]");
+		rc = slot_arg(s, argv[1], &slot, err, errlen);
+		return rc ? rc : sim_bench_remove(s, slot, surprise, err, errlen);
+	}
+	if (!strcmp(argv[0], "button") || !strcmp(argv[0], "fault")) {
+		if (argc != 2)
+			return usage(err, errlen, argv[0][0] == 'b' ? "button SLOT" : "fault SLOT");
+		rc = slot_arg(s, argv[1], &slot, err, errlen);
+		if (rc)
+			return rc;
+		return argv[0][0] == 'b' ? sim_bench_button(s, slot, err, errlen)
+					 : sim_bench_fault(s, slot, err, errlen);
+	}
+	if (!strcmp(argv[0], "link")) {
+		if (argc != 3 || (strcmp(argv[2], "up") && strcmp(argv[2], "down")))
+			return usage(err, errlen, "link PORT up|down");
+		rc = port_arg(s, argv[1], &port, err, errlen);
+		return rc ? rc : sim_bench_link(s, port, !strcmp(argv[2], "up"), err, errlen);
+	}
+	if (!strcmp(argv[0], "host")) {
+		unsigned long ms = 200;
+
+		if (argc < 3 || argc > 4 || (strcmp(argv[2], "respond") && strcmp(argv[2], "ignore")) ||
+		    (argc == 4 && (strcmp(argv[2], "respond") || parse_uint(argv[3], 3600000, &ms))))
+			return usage(err, errlen, "host PORT respond [MS] | host PORT ignore");
+		rc = port_arg(s, argv[1], &port, err, errlen);
+		return rc ? rc : sim_bench_host(s, port, !strcmp(argv[2], "respond"), (uint32_t)ms,
+						err, errlen);
+	}
+	if (!strcmp(argv[0], "reboot")) {
+		if (argc != 1)
+			return usage(err, errlen, "reboot");
+		rc = sim_bench_reboot(s, err, errlen);
+		if (!rc && mgmt)
+			sim_mgmt_drop_all(mgmt); /* a reset drops the management link too */
+		return rc;
+	}
+	if (!strcmp(argv[0], "dump")) {
+		FILE *f;
+
+		if (argc != 2)
+			return usage(err, errlen, "dump PORT");
+		rc = port_arg(s, argv[1], &port, err, errlen);
+		if (rc)
+			return rc;
+		f = open_memstream(out, outlen);
+		if (!f) {
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		rc = sim_host_view_dump(s, port, f, err, errlen);
+		fclose(f);
+		if (rc) {
+			free(*out);
+			*out = NULL;
+			*outlen = 0;
+		}
+		return rc;
+	}
+	if (!strcmp(argv[0], "status")) {
+		struct fmp_hello_resp h;
+		FILE *f;
+
+		if (argc != 1)
+			return usage(err, errlen, "status");
+		sim_hello(s, &h);
+		f = open_memstream(out, outlen);
+		if (!f) {
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		fprintf(f, "chassis %s model %s serial %s boot_id %016llx\n", h.chassis, h.model,
+			h.serial, (unsigned long long)h.boot_id);
+		fprintf(f, "ports %u slots %u functions %u event_seq %llu\n", h.n_ports, h.n_slots,
+			h.n_functions, (unsigned long long)h.event_seq);
+		if (mgmt) {
+			const struct sim_fault *fl = sim_mgmt_fault(mgmt);
+
+			fprintf(f, "manager_connections %u faults dropped %llu failed %llu delayed %llu\n",
+				sim_mgmt_connections(mgmt), (unsigned long long)fl->drops,
+				(unsigned long long)fl->errors, (unsigned long long)fl->delays);
+		}
+		fclose(f);
+		return 0;
+	}
+	snprintf(err, errlen,
+		 "unknown command \"%s\" (insert, remove, button, link, fault, reboot, host, dump, status)",
+		 argv[0]);
+	return -EINVAL;
+}
+
+/* ---- server ---------------------------------------------------------------------------- */
+
+struct bwrite {
+	uv_write_t req;
+	char *data;
+};
+
+static void on_written(uv_write_t *req, int status)
+{
+	struct bwrite *w = (struct bwrite *)req;
+
+	(void)status;
+	free(w->data);
+	free(w);
+}
+
+static void reply(struct bconn *bc, char *data, size_t len)
+{
+	struct bwrite *w = calloc(1, sizeof(*w));
+	uv_buf_t ub = uv_buf_init(data, (unsigned)len);
+
+	if (!w || uv_write(&w->req, bc->stream, &ub, 1, on_written)) {
+		free(data);
+		free(w);
+	} else {
+		w->data = data;
+	}
+}
+
+static void answer_line(struct bconn *bc, const char *line)
+{
+	char err[512], *out = NULL, *msg;
+	size_t outlen = 0, n;
+	int rc = sim_bench_exec(bc->b->s, bc->b->mgmt, line, &out, &outlen, err, sizeof(err));
+
+	if (rc) {
+		n = (size_t)snprintf(NULL, 0, "error %s\n", err);
+		msg = malloc(n + 1);
+		if (msg) {
+			snprintf(msg, n + 1, "error %s\n", err);
+			reply(bc, msg, n);
+		}
+		free(out);
+		return;
+	}
+	n = (size_t)snprintf(NULL, 0, "ok %zu\n", outlen);
+	msg = malloc(n + outlen + 1);
+	if (msg) {
+		snprintf(msg, n + 1, "ok %zu\n", outlen);
+		if (outlen)
+			memcpy(msg + n, out, outlen);
+		reply(bc, msg, n + outlen);
+	}
+	free(out);
+}
+
+static void on_bconn_closed(uv_handle_t *h)
+{
+	struct bconn *bc = h->data;
+
+	free(h);
+	free(bc);
+}
+
+static void bconn_close(struct bconn *bc)
+{
+	struct sim_bench *b = bc->b;
+
+	if (uv_is_closing((uv_handle_t *)bc->stream))
+		return;
+	if (bc->prev)
+		bc->prev->next = bc->next;
+	else
+		b->conns = bc->next;
+	if (bc->next)
+		bc->next->prev = bc->prev;
+	uv_close((uv_handle_t *)bc->stream, on_bconn_closed);
+}
+
+static void on_alloc(uv_handle_t *h, size_t sz, uv_buf_t *buf)
+{
+	struct bconn *bc = h->data;
+
+	(void)sz;
+	buf->base = bc->rbuf;
+	buf->len = sizeof(bc->rbuf);
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+	struct bconn *bc = s->data;
+
+	if (n < 0) {
+		bconn_close(bc);
+		return;
+	}
+	for (ssize_t i = 0; i < n; i++) {
+		char ch = buf->base[i];
+
+		if (ch == '\n') {
+			bc->line[bc->len] = '\0';
+			if (bc->overlong) {
+				char *msg = strdup("error command line too long\n");
+
+				if (msg)
+					reply(bc, msg, strlen(msg));
+			} else {
+				answer_line(bc, bc->line);
+			}
+			bc->len = 0;
+			bc->overlong = false;
+		} else if (bc->len + 1 < sizeof(bc->line)) {
+			bc->line[bc->len++] = ch;
+		} else {
+			bc->overlong = true;
+		}
+	}
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+	struct sim_bench *b = server->data;
+	struct bconn *bc;
+	uv_stream_t *s;
+
+	if (status || endpoint_accept(server, &s))
+		return;
+	bc = calloc(1, sizeof(*bc));
+	if (!bc) {
+		endpoint_close((uv_handle_t *)s);
+		return;
+	}
+	bc->b = b;
+	bc->stream = s;
+	s->data = bc;
+	bc->next = b->conns;
+	if (b->conns)
+		b->conns->prev = bc;
+	b->conns = bc;
+	uv_read_start(s, on_alloc, on_read);
+}
+
+int sim_bench_new(uv_loop_t *loop, struct sim *s, struct sim_mgmt *mgmt,
+		  const struct endpoint *ep, struct sim_bench **out, char *err, size_t errlen)
+{
+	struct sim_bench *b = calloc(1, sizeof(*b));
+	int rc;
+
+	if (!b) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	b->loop = loop;
+	b->s = s;
+	b->mgmt = mgmt;
+	rc = endpoint_listen(loop, ep, 0600, on_connection, b, &b->server, err, errlen);
+	if (rc) {
+		free(b);
+		return rc;
+	}
+	*out = b;
+	return 0;
+}
+
+void sim_bench_free(struct sim_bench *b)
+{
+	if (!b)
+		return;
+	while (b->conns)
+		bconn_close(b->conns);
+	endpoint_close((uv_handle_t *)b->server);
+	free(b);
+}
+
+/* ---- client ---------------------------------------------------------------------------- */
+
+static int connect_to(const struct endpoint *ep)
+{
+	int fd;
+
+	if (ep->kind == ENDPOINT_UNIX) {
+		struct sockaddr_un sa = {.sun_family = AF_UNIX};
+
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -errno;
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", ep->path);
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+			int e = errno;
+
+			close(fd);
+			return -e;
+		}
+		return fd;
+	}
+	if (strchr(ep->host, ':')) {
+		struct sockaddr_in6 sa = {.sin6_family = AF_INET6, .sin6_port = htons(ep->port)};
+
+		inet_pton(AF_INET6, ep->host, &sa.sin6_addr);
+		fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+			int e = errno;
+
+			close(fd);
+			return -e;
+		}
+		return fd < 0 ? -errno : fd;
+	} else {
+		struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(ep->port)};
+
+		inet_pton(AF_INET, ep->host, &sa.sin_addr);
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+			int e = errno;
+
+			close(fd);
+			return -e;
+		}
+		return fd < 0 ? -errno : fd;
+	}
+}
+
+int sim_bench_client(const struct endpoint *ep, int argc, char **argv)
+{
+	char line[BENCH_LINE_MAX], head[64], spec[160], buf[4096];
+	size_t n = 0, hn = 0;
+	unsigned long long want;
+	int fd;
+
+	endpoint_format(ep, spec, sizeof(spec));
+	for (int i = 0; i < argc; i++) {
+		int w = snprintf(line + n, sizeof(line) - n, "%s%s", i ? " " : "", argv[i]);
+
+		if (w < 0 || (size_t)w >= sizeof(line) - n - 1) {
+			fprintf(stderr, "switch-sim: command too long\n");
+			return 2;
+		}
+		n += (size_t)w;
+	}
+	line[n++] = '\n';
+	fd = connect_to(ep);
+	if (fd < 0) {
+		fprintf(stderr, "switch-sim: cannot reach the bench socket %s: %s\n", spec, strerror(-fd));
+		return 3;
+	}
+	if (write(fd, line, n) != (ssize_t)n) {
+		fprintf(stderr, "switch-sim: %s: write failed: %s\n", spec, strerror(errno));
+		close(fd);
+		return 3;
+	}
+	/* the status line, byte by byte: the output that follows must not be swallowed */
+	while (hn + 1 < sizeof(head)) {
+		ssize_t r = read(fd, head + hn, 1);
+
+		if (r <= 0) {
+			fprintf(stderr, "switch-sim: %s closed the connection without an answer\n", spec);
+			close(fd);
+			return 3;
+		}
+		if (head[hn++] == '\n')
+			break;
+	}
+	head[hn] = '\0';
+	if (!strncmp(head, "error ", 6)) {
+		/* the message may be longer than head: print the rest too */
+		fprintf(stderr, "switch-sim: %s: %s", argv[0], head + 6);
+		if (head[hn - 1] != '\n') {
+			ssize_t r;
+
+			while ((r = read(fd, buf, sizeof(buf))) > 0)
+				fwrite(buf, 1, (size_t)r, stderr);
+		}
+		close(fd);
+		return 1;
+	}
+	if (sscanf(head, "ok %llu", &want) != 1) {
+		fprintf(stderr, "switch-sim: %s: unexpected answer \"%.*s\"\n", spec, (int)hn, head);
+		close(fd);
+		return 3;
+	}
+	while (want) {
+		ssize_t r = read(fd, buf, want < sizeof(buf) ? (size_t)want : sizeof(buf));
+
+		if (r <= 0) {
+			fprintf(stderr, "switch-sim: %s: answer cut short\n", spec);
+			close(fd);
+			return 3;
+		}
+		fwrite(buf, 1, (size_t)r, stdout);
+		want -= (unsigned long long)r;
+	}
+	close(fd);
+	return 0;
+}

@@ -1,0 +1,149 @@
+/* sim: the running chassis — host ports with their virtual switches, slots, cards and
+ * their functions, bindings, the hotplug state machines — behind the operations the FMP
+ * management endpoint (mgmt.c) and the bench socket (bench.c) perform. Transport-free:
+ * this module never touches a socket; it runs timers on the loop for the simulated hosts. */
+#ifndef SIM_SIM_H
+#define SIM_SIM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <fmp/fmp.h>
+#include <uv.h>
+
+#include "chassis.h"
+
+/*
+ * A host's view (what READ_CONFIG with FMP_CFG_HOST and sim_host_view_dump serve), bus
+ * numbers assigned as firmware enumerating depth-first would:
+ *   bus 1 (usp_bus)      00.0  virtual upstream bridge (PCIe Upstream Port, type 1 header),
+ *                              secondary 2, subordinate = last bus of the view
+ *   bus 2                NN.0  one virtual downstream bridge per vPPB, device NN = vPPB
+ *                              index (PCIe Downstream Port, Slot Implemented, hot-plug
+ *                              capable), secondary = SIM_VPPB_BUS(i), subordinate =
+ *                              secondary + SIM_BUSES_PER_VPPB - 1 (room for a bound PF's
+ *                              VFs, like a hot-plug bus reservation)
+ *   bus SIM_VPPB_BUS(i)  00.F  the bound function(s): a VF or PF at 00.0; an exclusive
+ *                              card's PFs at 00.0 .. 00.(n-1)
+ * The host's root port (bus 0) is the host's own and not part of the view.
+ */
+#define SIM_USP_BUS 1
+#define SIM_BUSES_PER_VPPB 4
+#define SIM_VPPB_BUS(i) (SIM_USP_BUS + 2 + (i) * SIM_BUSES_PER_VPPB)
+
+struct sim;
+
+struct sim_ops {
+	/* A state change every subscriber must hear about, already numbered (seq from 1 per
+	 * boot, no gaps) and timestamped. Called synchronously from the operation or timer
+	 * that caused it. */
+	void (*event)(void *arg, const struct fmp_event *ev);
+};
+
+/* Builds the chassis described by cfg (borrowed: it must outlive the sim): every card's
+ * PF config space from its profile, one virtual switch per host port with bus numbers
+ * assigned as firmware would, slots powered and present where a card sits, host links up.
+ * A fresh random boot_id. 0 or -errno with err. */
+int sim_new(uv_loop_t *loop, const struct sim_chassis_cfg *cfg, const struct sim_ops *ops,
+	    void *arg, struct sim **out, char *err, size_t errlen);
+/* Drops pending hotplug handshakes without calling their callbacks and frees everything
+ * once the loop has closed the timers (run the loop after). NULL is a no-op. */
+void sim_free(struct sim *s);
+
+/* ---- FMP operations: 0 or a negated FMP status (-FMP_E_NO_SUCH_SLOT ...) ---------------- */
+
+/* Identity, counts, boot_id, event_seq; version and max_payload are left to the caller. */
+void sim_hello(const struct sim *s, struct fmp_hello_resp *out);
+uint64_t sim_event_seq(const struct sim *s);
+uint64_t sim_boot_id(const struct sim *s);
+
+/* The list getters fill arrays allocated with malloc; the caller frees them with free(). */
+int sim_get_ports(const struct sim *s, struct fmp_ports_resp *out);
+int sim_get_slots(const struct sim *s, struct fmp_slots_resp *out);
+int sim_get_card(const struct sim *s, uint16_t slot, struct fmp_card_resp *out);
+/* PFs and enabled VFs in (slot, pf, vf) order; cursor is an opaque position (0 = start);
+ * at most max records (max 0 or larger than fits in max_records: max_records). */
+int sim_get_functions(const struct sim *s, uint16_t slot, uint32_t cursor, uint16_t max,
+		      struct fmp_functions_resp *out);
+int sim_get_vh(const struct sim *s, uint8_t port, struct fmp_vh_resp *out);
+
+/* Reads offset..offset+length of a function's config space (chassis view: a VF's IDs read
+ * 0xFFFF) or of a BDF in a host's view (bridges, and bound functions with a VF's identity
+ * synthesized: PF vendor, VF device ID, PF subsystem). buf gets length bytes.
+ * -FMP_E_NO_SUCH_FUNCTION when nothing answers at that address. */
+int sim_read_config(const struct sim *s, const struct fmp_read_config_req *req, uint8_t *buf);
+
+/* SR-IOV NumVFs + VF Enable of a PF (0 disables). -FMP_E_VF_BOUND if any VF of the PF is
+ * bound (NumVFs can change only with VF Enable clear, which removes every VF);
+ * -FMP_E_INVALID above TotalVFs or for a PF without SR-IOV. Emits FMP_EV_NUM_VFS. */
+int sim_set_num_vfs(struct sim *s, uint16_t slot, uint8_t pf, uint16_t num_vfs,
+		    struct fmp_set_num_vfs_resp *out);
+
+/* Binds a function to a host port's vPPB (FMP_VPPB_ANY: lowest free). Rules: the function
+ * exists (a VF below NumVFs), the slot is powered and not faulted, the host link is up,
+ * the sharing mode allows it (sr-iov: VFs only; mr-iov: PFs only, each PF with its VFs;
+ * exclusive: the whole card — any PF binds every PF as one multi-function device), the
+ * function is not bound elsewhere (-FMP_E_BUSY), a vPPB is free (-FMP_E_NO_VPPB).
+ * Binding what is already bound to that port succeeds and changes nothing (idempotent).
+ * On success the vPPB's virtual slot shows presence and DLL active (hot-add) and
+ * FMP_EV_BIND_DONE is emitted. */
+int sim_bind(struct sim *s, const struct fmp_bind_req *req, struct fmp_bind_resp *out);
+
+/* Completion of a managed unbind: status 0 (resp valid), FMP_E_TIMEOUT (the host did not
+ * release the slot within timeout_ms; the binding stays), or FMP_E_INTERNAL if the sim is
+ * freed meanwhile (never called then: callers must not rely on it at shutdown). */
+typedef void (*sim_unbind_cb)(void *arg, int status, const struct fmp_unbind_resp *resp);
+
+/* Unbinds. Surprise: presence and DLL active drop at once; returns 0 with *resp filled.
+ * Managed (PCIe hot-plug handshake, PCIe r5.0 §6.7.3): the vPPB's attention button is
+ * "pressed" for the host; after the host port's host_response_ms the simulated host OS
+ * powers the slot off and the function is released -> cb(0); a host with host_responds:
+ * false never does -> cb(FMP_E_TIMEOUT) after timeout_ms (0: 5000). Returns 1 when the
+ * answer will come through cb, 0 when done at once, or a negated status
+ * (-FMP_E_NOT_BOUND, -FMP_E_IN_PROGRESS if a managed unbind of it is already running).
+ * Emits FMP_EV_UNBIND_DONE when the function is released. */
+int sim_unbind(struct sim *s, const struct fmp_unbind_req *req, sim_unbind_cb cb, void *arg,
+	       struct fmp_unbind_resp *resp);
+
+/* Host link disable/enable/reset, slot power off/on. Link down surprise-removes nothing
+ * (the vPPBs stay bound, as a virtual switch does), but the host sees the link drop and
+ * binds are refused; power off releases the card's functions (UNBIND_DONE, reason
+ * FMP_EVR_FAULT). Emits FMP_EV_LINK_STATE. */
+int sim_port_control(struct sim *s, const struct fmp_port_control_req *req,
+		     struct fmp_port_control_resp *out);
+
+/* ---- bench: what a person does to the hardware ----------------------------------------- */
+
+/* Inserts a card (profile from the chassis's profiles dir, serial as "00-1b-..." or a
+ * number, name may be NULL) into an empty slot: presence, power, link; FMP_EV_SLOT_PRESENCE
+ * detail 1. 0 or -errno with err. */
+int sim_bench_insert(struct sim *s, uint16_t slot, const char *profile, const char *serial,
+		     const char *name, char *err, size_t errlen);
+/* Removes a card. surprise: at once, every bound function released (UNBIND_DONE reason
+ * surprise) then SLOT_PRESENCE 0. Orderly: refused with -EBUSY while any function is bound
+ * (an operator first presses the button and lets the manager unassign), otherwise the
+ * card goes. */
+int sim_bench_remove(struct sim *s, uint16_t slot, bool surprise, char *err, size_t errlen);
+/* Attention button pressed on a slot: FMP_EV_ATTN_BUTTON (the manager decides). */
+int sim_bench_button(struct sim *s, uint16_t slot, char *err, size_t errlen);
+/* Host link up/down (cable pulled, host rebooted). */
+int sim_bench_link(struct sim *s, uint8_t port, bool up, char *err, size_t errlen);
+/* Power fault in a slot: FMP_EV_POWER_FAULT, power off, functions released. */
+int sim_bench_fault(struct sim *s, uint16_t slot, char *err, size_t errlen);
+/* Switch reboot: every binding dropped, NumVFs back to 0, new boot_id, event seq restarts,
+ * FMP_EV_SWITCH_RESET. (mgmt.c closes every manager connection after this.) */
+int sim_bench_reboot(struct sim *s, char *err, size_t errlen);
+/* Host response of a host port for managed unbinds (ms; responds false = never). */
+int sim_bench_host(struct sim *s, uint8_t port, bool responds, uint32_t response_ms, char *err,
+		   size_t errlen);
+
+/* The whole view of one host port in `lspci -xxxx` text (upstream bridge, downstream
+ * bridges, bound functions), for `lspci -F`. */
+int sim_host_view_dump(const struct sim *s, uint8_t port, FILE *out, char *err, size_t errlen);
+
+/* Port number by the host port's name, for bench commands: -1 if none. */
+int sim_port_by_name(const struct sim *s, const char *name);
+/* Slot number by a card's name ("nic0"), for bench commands: -1 if none. */
+int sim_slot_by_card_name(const struct sim *s, const char *name);
+
+#endif

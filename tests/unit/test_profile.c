@@ -1,0 +1,395 @@
+/* Unit tests for switch-sim/profile: shipped profiles, the lspci-dump profile, errors. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "profile.h"
+
+#define PROFILES FABRIC_SOURCE_DIR "/configs/profiles"
+
+static struct sim_profile *load_ok(const char *dir, const char *name)
+{
+	struct sim_profile *p = NULL;
+	char err[1024] = "";
+	int rc = sim_profile_load(dir, name, &p, err, sizeof(err));
+
+	if (rc)
+		fail_msg("%s: rc %d: %s", name, rc, err);
+	return p;
+}
+
+static void test_all_shipped_profiles_load(void **state)
+{
+	static const char *const names[] = { "intel-82599", "mellanox-cx5", "emulex-lpe16002",
+					     "qlogic-qle2692", "lsi-megaraid-3108",
+					     "samsung-pm1733", "mriov-nic", "intel-82576-dump" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct sim_profile *p = load_ok(PROFILES, names[i]);
+		char err[256];
+
+		assert_string_equal(p->name, names[i]);
+		assert_non_null(p->description);
+		assert_true(p->n_pfs >= 1 && p->n_pfs <= SIM_MAX_PFS);
+		assert_int_equal(sim_profile_check_rids(p, err, sizeof(err)), 0);
+		sim_profile_free(p);
+	}
+	sim_profile_free(NULL);
+}
+
+static void test_intel_82599(void **state)
+{
+	struct sim_profile *p = load_ok(PROFILES, "intel-82599");
+	const struct sim_sriov_params *s = &p->pf[1].sriov;
+
+	(void)state;
+	assert_int_equal(p->sharing, FMP_SHARING_SRIOV);
+	assert_int_equal(p->vendor, 0x8086);
+	assert_int_equal(p->pf[0].device, 0x10fb);
+	assert_int_equal(p->pf[1].device, 0x10fb);
+	assert_int_equal(p->subsys_vendor, 0x8086);
+	assert_int_equal(p->subsys_device, 0x0003);
+	assert_int_equal(p->class_code, 0x020000);
+	assert_int_equal(p->revision, 1);
+	assert_int_equal(p->n_pfs, 2);
+	assert_int_equal(p->link_width, 8);
+	assert_int_equal(p->link_speed, FMP_SPEED_5GT);
+	assert_int_equal(p->pf[0].bars[0].type, SIM_BAR_MEM64);
+	assert_int_equal(p->pf[0].bars[0].size, 512 * 1024);
+	assert_int_equal(p->pf[0].bars[2].type, SIM_BAR_IO);
+	assert_int_equal(p->pf[0].bars[2].size, 32);
+	assert_int_equal(p->pf[0].rom_size, 512 * 1024);
+	assert_int_equal(p->pf[0].msix_vectors, 64);
+	assert_int_equal(p->pf[0].msix_bar, 4);
+	assert_true(p->pf[1].has_sriov);
+	assert_int_equal(s->total_vfs, 64);
+	assert_int_equal(s->initial_vfs, 64);
+	assert_int_equal(s->vf_device, 0x10ed);
+	assert_int_equal(s->vf_offset, 384);
+	assert_int_equal(s->vf_stride, 2);
+	assert_int_equal(s->vf_offset_ari, 128);
+	assert_int_equal(s->vf_stride_ari, 2);
+	assert_int_equal(s->page_sizes, 0x553);
+	assert_int_equal(s->vf_bars[0].size, 16384);
+	assert_int_equal(s->vf_bars[3].type, SIM_BAR_MEM64);
+	assert_int_equal(s->vf_msix_vectors, 3);
+	assert_null(p->dump_config);
+	sim_profile_free(p);
+}
+
+static void test_per_pf_overrides(void **state)
+{
+	struct sim_profile *cx5 = load_ok(PROFILES, "mellanox-cx5");
+	struct sim_profile *mr = load_ok(PROFILES, "mriov-nic");
+
+	(void)state;
+	assert_int_equal(cx5->n_pfs, 2);
+	assert_int_equal(cx5->pf[0].sriov.vf_offset, 2);
+	assert_int_equal(cx5->pf[1].sriov.vf_offset, 17);
+	assert_int_equal(cx5->pf[1].sriov.vf_offset_ari, 17);
+	assert_int_equal(cx5->pf[1].sriov.vf_device, 0x1018);
+	assert_int_equal(cx5->pf[1].sriov.total_vfs, 16);
+	assert_int_equal(cx5->pf[0].sriov.page_sizes, 0x7ff);
+	assert_true(cx5->pf[0].bars[0].prefetch);
+
+	assert_int_equal(mr->sharing, FMP_SHARING_MRIOV);
+	assert_int_equal(mr->n_pfs, 4);
+	assert_int_equal(mr->pf[2].sriov.vf_offset, 334);
+	assert_int_equal(mr->pf[2].sriov.vf_offset_ari, 78);
+	assert_int_equal(mr->pf[3].sriov.total_vfs, 32);
+	assert_non_null(strstr(mr->description, "no such silicon shipped"));
+	sim_profile_free(cx5);
+	sim_profile_free(mr);
+}
+
+static void test_exclusive_cards(void **state)
+{
+	struct sim_profile *fc = load_ok(PROFILES, "emulex-lpe16002");
+	struct sim_profile *raid = load_ok(PROFILES, "lsi-megaraid-3108");
+	struct sim_profile *nvme = load_ok(PROFILES, "samsung-pm1733");
+
+	(void)state;
+	assert_int_equal(fc->sharing, FMP_SHARING_EXCLUSIVE);
+	assert_int_equal(fc->vendor, 0x10df);
+	assert_int_equal(fc->pf[0].device, 0xe200);
+	assert_int_equal(fc->class_code, 0x0c0400);
+	assert_int_equal(fc->n_pfs, 2);
+	assert_false(fc->pf[0].has_sriov);
+	assert_int_equal(raid->pf[0].device, 0x005d);
+	assert_int_equal(raid->class_code, 0x010400);
+	assert_false(raid->pf[0].has_sriov);
+	assert_int_equal(raid->n_pfs, 1);
+	assert_int_equal(nvme->class_code, 0x010802);
+	assert_int_equal(nvme->pf[0].sriov.total_vfs, 32);
+	assert_int_equal(nvme->pf[0].sriov.vf_offset, 2);
+	assert_int_equal(nvme->pf[0].sriov.vf_stride, 1);
+	assert_int_equal(nvme->pf[0].sriov.vf_device, 0xa824);
+	assert_int_equal(nvme->pf[0].msix_offset, 0x2000);
+	assert_int_equal(nvme->link_speed, FMP_SPEED_16GT);
+	sim_profile_free(fc);
+	sim_profile_free(raid);
+	sim_profile_free(nvme);
+}
+
+static void test_dump_profile(void **state)
+{
+	struct sim_profile *p = load_ok(PROFILES, "intel-82576-dump");
+	const struct sim_sriov_params *s = &p->pf[0].sriov;
+
+	(void)state;
+	assert_non_null(p->dump_config);
+	assert_int_equal(p->dump_len, 4096);
+	assert_non_null(strstr(p->dump_path, "configs/dumps/nic-intel-82576-pf-sriov.lspci"));
+	/* identity from the captured header */
+	assert_int_equal(p->vendor, 0x8086);
+	assert_int_equal(p->pf[0].device, 0x10c9);
+	assert_int_equal(p->revision, 0x01);
+	assert_int_equal(p->class_code, 0x020000);
+	assert_int_equal(p->subsys_vendor, 0x8086);
+	assert_int_equal(p->subsys_device, 0xa03c);
+	/* LnkCap 0x00036c41: 2.5 GT/s x4 */
+	assert_int_equal(p->link_speed, FMP_SPEED_2_5GT);
+	assert_int_equal(p->link_width, 4);
+	assert_int_equal(p->pf[0].msix_vectors, 10);
+	assert_int_equal(p->pf[0].msix_bar, 3);
+	assert_int_equal(p->pf[0].bars[0].type, SIM_BAR_MEM32);
+	assert_int_equal(p->pf[0].bars[0].size, 128 * 1024);
+	assert_int_equal(p->pf[0].bars[2].type, SIM_BAR_IO);
+	/* SR-IOV from the captured capability at 0x160 */
+	assert_true(p->pf[0].has_sriov);
+	assert_int_equal(s->total_vfs, 8);
+	assert_int_equal(s->initial_vfs, 8);
+	assert_int_equal(s->vf_device, 0x10ca);
+	assert_int_equal(s->vf_offset, 384);
+	assert_int_equal(s->vf_stride, 2);
+	assert_int_equal(s->vf_offset_ari, 128); /* from the profile: the other mode */
+	assert_int_equal(s->page_sizes, 0x553);
+	assert_int_equal(s->vf_bars[0].type, SIM_BAR_MEM64);
+	assert_int_equal(s->vf_bars[0].size, 16384);
+	assert_int_equal(s->vf_bars[3].type, SIM_BAR_MEM64);
+	assert_int_equal(s->vf_msix_vectors, 3);
+	/* both PFs share the dump */
+	assert_int_equal(p->n_pfs, 2);
+	assert_int_equal(p->pf[1].sriov.total_vfs, 8);
+	sim_profile_free(p);
+}
+
+/* ---- error cases ------------------------------------------------------------------------ */
+
+struct tmp {
+	char dir[64];
+	char path[128];
+};
+
+static void write_file(struct tmp *t, const char *name, const char *text)
+{
+	FILE *f;
+
+	snprintf(t->path, sizeof(t->path), "%s/%s", t->dir, name);
+	f = fopen(t->path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static int setup_tmp(void **state)
+{
+	struct tmp *t = calloc(1, sizeof(*t));
+
+	strcpy(t->dir, "/tmp/test-profile-XXXXXX");
+	if (!mkdtemp(t->dir))
+		return -1;
+	*state = t;
+	return 0;
+}
+
+static int teardown_tmp(void **state)
+{
+	struct tmp *t = *state;
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(t);
+	return 0;
+}
+
+/* Loads NAME.yaml with text and expects rc and "DIR/NAME.yaml:" + want_tail exactly. */
+static void expect_error(struct tmp *t, const char *name, const char *text, int want_rc,
+			 const char *want_tail)
+{
+	struct sim_profile *p = (struct sim_profile *)0x1;
+	char file[64], err[1024], want[1024];
+	int rc;
+
+	snprintf(file, sizeof(file), "%s.yaml", name);
+	write_file(t, file, text);
+	rc = sim_profile_load(t->dir, name, &p, err, sizeof(err));
+	assert_null(p);
+	if (rc != want_rc)
+		fail_msg("%s: rc %d, want %d (%s)", name, rc, want_rc, err);
+	snprintf(want, sizeof(want), "%s/%s.yaml:%s", t->dir, name, want_tail);
+	assert_string_equal(err, want);
+}
+
+#define HEAD                                                                                \
+	"description: test\n"                                                               \
+	"sharing: sr-iov\n"                                                                 \
+	"vendor: 0x8086\n"                                                                  \
+	"device: 0x10fb\n"                                                                  \
+	"class: 0x020000\n"                                                                 \
+	"bars:\n"                                                                           \
+	"  - {index: 0, size: 512K, type: mem64}\n"
+
+static void test_errors(void **state)
+{
+	struct tmp *t = *state;
+	struct sim_profile *p = NULL;
+	char err[512];
+
+	expect_error(t, "unknown", "description: x\nsharing: exclusive\nvendr: 0x8086\n", -EINVAL,
+		     "3:1: unknown key \"vendr\" (allowed: description, sharing, vendor, device, "
+		     "subsystem_vendor, subsystem_device, class, revision, link_width, link_speed, "
+		     "pfs, bars, rom_size, msix, sriov, config_dump)");
+	expect_error(t, "sharing", "description: x\nsharing: shared\n", -EINVAL,
+		     "2:10: sharing: expected one of exclusive, sr-iov, mr-iov, got \"shared\"");
+	expect_error(t, "nosriov", HEAD, -EINVAL,
+		     "2:10: sharing: sharing sr-iov needs a PF with SR-IOV (no sriov: given)");
+	expect_error(t, "vfio",
+		     HEAD "sriov:\n  total_vfs: 4\n  vf_device: 0x10ed\n  vf_offset: 1\n"
+			  "  vf_stride: 1\n  vf_bars:\n    - {index: 2, size: 32, type: io}\n",
+		     -EINVAL,
+		     "14:7: sriov.vf_bars[0]: VF BARs are memory BARs only (PCIe r5.0 §9.3.3.14)");
+	/* two PFs, offset 1 stride 1: pf0's VF0 lands on pf1 */
+	expect_error(t, "collide",
+		     HEAD "pfs: 2\nsriov:\n  total_vfs: 4\n  vf_device: 0x10ed\n  vf_offset: 1\n"
+			  "  vf_stride: 1\n  vf_bars:\n    - {index: 0, size: 16K, type: mem64}\n",
+		     -EINVAL,
+		     "8:6: pfs: pf0/vf0: Routing ID +1 (offset 1, stride 1, ARI off) collides "
+		     "with another function of the card");
+	expect_error(t, "size",
+		     HEAD "msix: {vectors: 4, bar: 0}\nrom_size: 3K\n", -EINVAL,
+		     "9:11: rom_size: expansion ROM size must be a power of two of 2K or more");
+	expect_error(t, "bar64", HEAD "  - {index: 1, size: 4K, type: mem32}\n", -EINVAL,
+		     "8:5: bars[1]: BAR 1 is the upper half of 64-bit BAR 0");
+	expect_error(t, "bar64b",
+		     "description: x\nsharing: exclusive\nvendor: 1\ndevice: 2\nclass: 0\nbars:\n"
+		     "  - {index: 1, size: 4K}\n  - {index: 0, size: 4K, type: mem64}\n",
+		     -EINVAL, "8:5: bars[1]: 64-bit BAR 0 overlaps BAR 1");
+	expect_error(t, "msix",
+		     "description: x\nsharing: exclusive\nvendor: 1\ndevice: 2\nclass: 0\n"
+		     "bars: [{index: 0, size: 1K}]\nmsix: {vectors: 128, bar: 0}\n",
+		     -EINVAL, "7:17: msix.vectors: 128 MSI-X vectors do not fit in BAR 0 (1024 bytes)");
+	expect_error(t, "initial",
+		     HEAD "sriov:\n  total_vfs: 4\n  initial_vfs: 2\n  vf_device: 1\n  vf_offset: 2\n"
+			  "  vf_stride: 1\n  vf_bars: [{index: 0, size: 4K}]\n",
+		     -EINVAL,
+		     "10:16: sriov.initial_vfs: initial_vfs 2 must equal total_vfs 4: no VF "
+		     "Migration (PCIe r5.0 §9.3.3.7)");
+	expect_error(t, "speed", "description: x\nsharing: exclusive\nvendor: 1\ndevice: 2\n"
+				 "class: 0\nlink_speed: 9GT\n",
+		     -EINVAL,
+		     "6:13: link_speed: expected a link speed: 1..6 (PCIe generation), gen1..gen6 "
+		     "or 2.5GT/5GT/8GT/16GT/32GT/64GT, got \"9GT\"");
+	expect_error(t, "missing", "description: x\nsharing: exclusive\nvendor: 1\nclass: 0\n",
+		     -EINVAL, "1:1: missing required key \"device\"");
+	expect_error(t, "syntax", "description: x\nsharing: [exclusive\n", -EINVAL,
+		     "3:1: did not find expected ',' or ']' (while parsing a flow sequence at 2:10)");
+
+	/* dump-based profiles: only some keys, and not the captured ARI mode */
+	expect_error(t, "dumpkey", "description: x\nsharing: sr-iov\nconfig_dump: "
+				   FABRIC_SOURCE_DIR "/configs/dumps/nic-intel-82576-pf-sriov.lspci\n"
+				   "vendor: 0x8086\n",
+		     -EINVAL,
+		     "4:1: unknown key \"vendor\" (allowed: description, sharing, pfs, bars, "
+		     "rom_size, sriov, config_dump)");
+	expect_error(t, "dumpofs", "description: x\nsharing: sr-iov\nconfig_dump: "
+				   FABRIC_SOURCE_DIR "/configs/dumps/nic-intel-82576-pf-sriov.lspci\n"
+				   "sriov: {vf_offset: 2}\n",
+		     -EINVAL,
+		     "4:20: sriov.vf_offset: vf_offset comes from the config dump (captured with ARI "
+		     "Capable Hierarchy clear); only vf_offset_ari can be given");
+
+	/* absent profile and bad names */
+	assert_int_equal(sim_profile_load(t->dir, "absent", &p, err, sizeof(err)), -ENOENT);
+	assert_null(p);
+	assert_int_equal(sim_profile_load(t->dir, "../etc/passwd", &p, err, sizeof(err)), -EINVAL);
+	assert_int_equal(sim_profile_load(t->dir, ".hidden", &p, err, sizeof(err)), -EINVAL);
+}
+
+static void test_dump_missing_file_message(void **state)
+{
+	struct tmp *t = *state;
+	struct sim_profile *p = NULL;
+	char err[1024], want[512];
+
+	write_file(t, "dm.yaml", "description: x\nsharing: sr-iov\nconfig_dump: nope.lspci\n");
+	assert_int_equal(sim_profile_load(t->dir, "dm", &p, err, sizeof(err)), -EINVAL);
+	snprintf(want, sizeof(want), "%s/dm.yaml:3:14: config_dump: %s/nope.lspci: No such file or "
+				     "directory", t->dir, t->dir);
+	assert_string_equal(err, want);
+}
+
+/* libpci must report a malformed dump through our handler, never exit() the process */
+static void test_read_dump_errors(void **state)
+{
+	struct tmp *t = *state;
+	uint8_t cfg[4096];
+	size_t len = 99;
+	char err[512];
+
+	write_file(t, "bad.lspci", "01:00.0 x\n00: 86 80  \n\n");
+	assert_int_equal(sim_profile_read_dump(t->path, cfg, &len, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "libpci: dump: Malformed line"));
+
+	write_file(t, "two.lspci", "01:00.0 a\n00: 86 80 fb 10\n\n02:00.0 b\n00: 86 80 fb 10\n\n");
+	assert_int_equal(sim_profile_read_dump(t->path, cfg, &len, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "the dump holds 2 devices"));
+
+	write_file(t, "none.lspci", "01:00.0\n00: 86 80 fb 10\n\n"); /* no space: ignored */
+	assert_int_equal(sim_profile_read_dump(t->path, cfg, &len, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "the dump holds 0 devices"));
+
+	assert_int_equal(sim_profile_read_dump(FABRIC_SOURCE_DIR
+					       "/tests/data/cards/sas-lsi-sas2008.lspci",
+					       cfg, &len, err, sizeof(err)),
+			 0);
+	assert_int_equal(len, 4096);
+	assert_int_equal(cfg[0], 0x00);
+	assert_int_equal(cfg[1], 0x10);
+	assert_int_equal(cfg[2], 0x72);
+	/* after all that, a good dump still reads (the thread-local hook was reset) */
+	assert_int_equal(sim_profile_read_dump(FABRIC_SOURCE_DIR
+					       "/configs/dumps/nic-intel-82576-pf-sriov.lspci",
+					       cfg, &len, err, sizeof(err)),
+			 0);
+	assert_int_equal(cfg[0x160], 0x10); /* SR-IOV header */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_all_shipped_profiles_load),
+		cmocka_unit_test(test_intel_82599),
+		cmocka_unit_test(test_per_pf_overrides),
+		cmocka_unit_test(test_exclusive_cards),
+		cmocka_unit_test(test_dump_profile),
+		cmocka_unit_test_setup_teardown(test_errors, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_dump_missing_file_message, setup_tmp,
+						teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_read_dump_errors, setup_tmp, teardown_tmp),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
