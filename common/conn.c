@@ -180,68 +180,64 @@ static int queue(struct conn *c, struct write_req *w)
 	return 0;
 }
 
-int conn_send(struct conn *c, const struct fmp_msg *m)
+/* A write request for c, or NULL with *rc set (closing, or out of memory). */
+static struct write_req *wreq_new(struct conn *c, int *rc)
 {
 	struct write_req *w;
-	int rc;
 
-	if (c->closing)
-		return -EPIPE;
+	if (c->closing) {
+		*rc = -EPIPE;
+		return NULL;
+	}
 	w = calloc(1, sizeof(*w));
-	if (!w)
-		return -FMP_E_NOMEM;
+	if (!w) {
+		*rc = -FMP_E_NOMEM;
+		return NULL;
+	}
 	fmp_buf_init(&w->buf);
-	rc = fmp_msg_encode(m, &w->buf);
+	return w;
+}
+
+/* Queues w once its buffer is filled (rc 0), or drops it with the filler's error. */
+static int submit(struct conn *c, struct write_req *w, int rc)
+{
 	if (rc) {
 		fmp_buf_release(&w->buf);
 		free(w);
 		return rc;
 	}
 	return queue(c, w);
+}
+
+int conn_send(struct conn *c, const struct fmp_msg *m)
+{
+	int rc = 0;
+	struct write_req *w = wreq_new(c, &rc);
+
+	return w ? submit(c, w, fmp_msg_encode(m, &w->buf)) : rc;
 }
 
 int conn_send_frame(struct conn *c, const uint8_t *frame, size_t len)
 {
-	struct write_req *w;
+	int rc = 0;
+	struct write_req *w = wreq_new(c, &rc);
 
-	if (c->closing)
-		return -EPIPE;
-	w = calloc(1, sizeof(*w));
 	if (!w)
-		return -FMP_E_NOMEM;
-	fmp_buf_init(&w->buf);
+		return rc;
 	w->buf.data = malloc(len ? len : 1);
-	if (!w->buf.data)
-		w->buf.err = -FMP_E_NOMEM;
-	else
+	if (w->buf.data) {
 		memcpy(w->buf.data, frame, len);
-	w->buf.len = w->buf.cap = len;
-	if (w->buf.err) {
-		fmp_buf_release(&w->buf);
-		free(w);
-		return -FMP_E_NOMEM;
+		w->buf.len = w->buf.cap = len;
 	}
-	return queue(c, w);
+	return submit(c, w, w->buf.data ? 0 : -FMP_E_NOMEM);
 }
 
 int conn_send_error(struct conn *c, const struct fmp_hdr *req, enum fmp_status status)
 {
-	struct write_req *w;
-	int rc;
+	int rc = 0;
+	struct write_req *w = wreq_new(c, &rc);
 
-	if (c->closing)
-		return -EPIPE;
-	w = calloc(1, sizeof(*w));
-	if (!w)
-		return -FMP_E_NOMEM;
-	fmp_buf_init(&w->buf);
-	rc = fmp_encode_error(req, status, &w->buf);
-	if (rc) {
-		fmp_buf_release(&w->buf);
-		free(w);
-		return rc;
-	}
-	return queue(c, w);
+	return w ? submit(c, w, fmp_encode_error(req, status, &w->buf)) : rc;
 }
 
 void conn_set_max_payload(struct conn *c, uint32_t max_payload)

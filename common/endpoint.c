@@ -105,6 +105,30 @@ static int tcp_addr(const struct endpoint *ep, struct sockaddr_storage *ss)
 	return uv_ip4_addr(ep->host, ep->port, (struct sockaddr_in *)ss);
 }
 
+/* Creates the missing directories above a socket path (0755), as RuntimeDirectory= would. */
+static int make_parents(const char *path)
+{
+	char buf[ENDPOINT_PATH_MAX];
+	char *p;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	p = strrchr(buf, '/');
+	if (!p || p == buf)
+		return 0;
+	*p = '\0';
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
 /* A unix socket file nobody accepts on is left over from a crash: replace it. */
 static int clear_stale_socket(const char *path)
 {
@@ -141,6 +165,12 @@ int endpoint_listen(uv_loop_t *loop, const struct endpoint *ep, int mode, uv_con
 
 		if (!p)
 			return fail(err, errlen, -ENOMEM, "%s: out of memory", spec);
+		rc = make_parents(ep->path);
+		if (rc) {
+			free(p);
+			snprintf(err, errlen, "%s: cannot create its directory: %s", spec, strerror(-rc));
+			return rc;
+		}
 		rc = clear_stale_socket(ep->path);
 		if (rc) {
 			free(p);

@@ -322,9 +322,11 @@ static void m_status(struct fm_rpc_call *call, struct json_object *params, void 
 	fm_rpc_reply_result(call, r);
 }
 
-static void m_hosts(struct fm_rpc_call *call, struct json_object *params, void *ctx)
+/* A listing over every chassis (or the one params name): add appends ch's items to a. */
+static void list_method(struct fm_rpc_call *call, struct json_object *params, struct fm_daemon *d,
+			const char *key,
+			void (*add)(struct json_object *a, struct fm_chassis *ch))
 {
-	struct fm_daemon *d = ctx;
 	struct fm_chassis *only;
 	struct json_object *r, *a;
 
@@ -336,60 +338,45 @@ static void m_hosts(struct fm_rpc_call *call, struct json_object *params, void *
 	for (unsigned c = 0; c < fm_inv_chassis_count(d->inv); c++) {
 		struct fm_chassis *ch = fm_inv_chassis_at(d->inv, c);
 
-		if (only && ch != only)
-			continue;
-		for (unsigned i = 0; i < ch->n_hosts; i++)
-			json_object_array_add(a, j_host(&ch->hosts[i]));
+		if (!only || ch == only)
+			add(a, ch);
 	}
-	json_object_object_add(r, "hosts", a);
+	json_object_object_add(r, key, a);
 	fm_rpc_reply_result(call, r);
+}
+
+static void add_hosts(struct json_object *a, struct fm_chassis *ch)
+{
+	for (unsigned i = 0; i < ch->n_hosts; i++)
+		json_object_array_add(a, j_host(&ch->hosts[i]));
+}
+
+static void add_slots(struct json_object *a, struct fm_chassis *ch)
+{
+	for (unsigned i = 0; i < ch->n_slots; i++)
+		json_object_array_add(a, j_slot(&ch->slots[i], ch));
+}
+
+static void add_cards(struct json_object *a, struct fm_chassis *ch)
+{
+	for (unsigned i = 0; i < ch->n_slots; i++)
+		if (ch->slots[i].card)
+			json_object_array_add(a, j_card(ch->slots[i].card));
+}
+
+static void m_hosts(struct fm_rpc_call *call, struct json_object *params, void *ctx)
+{
+	list_method(call, params, ctx, "hosts", add_hosts);
 }
 
 static void m_slots(struct fm_rpc_call *call, struct json_object *params, void *ctx)
 {
-	struct fm_daemon *d = ctx;
-	struct fm_chassis *only;
-	struct json_object *r, *a;
-
-	if (fm_rpc_param_check_known(call, params, chassis_only) ||
-	    opt_chassis(call, params, d, &only))
-		return;
-	r = result_new();
-	a = json_object_new_array();
-	for (unsigned c = 0; c < fm_inv_chassis_count(d->inv); c++) {
-		struct fm_chassis *ch = fm_inv_chassis_at(d->inv, c);
-
-		if (only && ch != only)
-			continue;
-		for (unsigned i = 0; i < ch->n_slots; i++)
-			json_object_array_add(a, j_slot(&ch->slots[i], ch));
-	}
-	json_object_object_add(r, "slots", a);
-	fm_rpc_reply_result(call, r);
+	list_method(call, params, ctx, "slots", add_slots);
 }
 
 static void m_cards(struct fm_rpc_call *call, struct json_object *params, void *ctx)
 {
-	struct fm_daemon *d = ctx;
-	struct fm_chassis *only;
-	struct json_object *r, *a;
-
-	if (fm_rpc_param_check_known(call, params, chassis_only) ||
-	    opt_chassis(call, params, d, &only))
-		return;
-	r = result_new();
-	a = json_object_new_array();
-	for (unsigned c = 0; c < fm_inv_chassis_count(d->inv); c++) {
-		struct fm_chassis *ch = fm_inv_chassis_at(d->inv, c);
-
-		if (only && ch != only)
-			continue;
-		for (unsigned i = 0; i < ch->n_slots; i++)
-			if (ch->slots[i].card)
-				json_object_array_add(a, j_card(ch->slots[i].card));
-	}
-	json_object_object_add(r, "cards", a);
-	fm_rpc_reply_result(call, r);
+	list_method(call, params, ctx, "cards", add_cards);
 }
 
 static bool fn_is_free(const struct fm_daemon *d, const struct fm_fn *fn)

@@ -434,7 +434,8 @@ static void refuse(struct fm_op *op, enum fm_rpc_code code, const char *fmt, con
 
 static void assign_bind(struct fm_op *op);
 
-static void assign_replied(void *arg, int rc)
+/* The operation's last store write committed (or not): answer. */
+static void op_stored(void *arg, int rc)
 {
 	struct fm_op *op = arg;
 
@@ -539,7 +540,7 @@ static void on_bind(void *arg, int status, const struct fmp_msg *r)
 			.slot = fn ? fn->card->slot : -1, .card = fn ? fn->card->name : NULL,
 			.function = op->fn_name, .host = op->host, .vppb = op->vppb, .detail = detail});
 	}
-	if (fm_store_binding_put(d->store, &b, assign_replied, op))
+	if (fm_store_binding_put(d->store, &b, op_stored, op))
 		op_fail(op, FM_RPC_E_INTERNAL, NULL, "intent store: %s", fm_store_last_error(d->store));
 }
 
@@ -728,16 +729,6 @@ static void assign_start(struct fm_op *op)
 
 static void unassign_send(struct fm_op *op, uint8_t mode);
 
-static void unassign_done_stored(void *arg, int rc)
-{
-	struct fm_op *op = arg;
-
-	if (rc)
-		op_fail(op, FM_RPC_E_INTERNAL, NULL, "intent store: %s", fm_store_last_error(op->e->d->store));
-	else
-		op_finish(op);
-}
-
 static void unassign_restored(void *arg, int rc)
 {
 	(void)rc;
@@ -812,7 +803,7 @@ static void on_unbind(void *arg, int status, const struct fmp_msg *r)
 		struct fm_store_key k = store_key(in);
 
 		intent_remove(op->e, in);
-		if (fm_store_binding_delete(d->store, &k, unassign_done_stored, op))
+		if (fm_store_binding_delete(d->store, &k, op_stored, op))
 			op_fail(op, FM_RPC_E_INTERNAL, NULL, "intent store: %s", fm_store_last_error(d->store));
 		return;
 	}
@@ -881,7 +872,7 @@ static void unassign_start(struct fm_op *op)
 		}
 		k = store_key(in);
 		intent_remove(op->e, in);
-		if (fm_store_binding_delete(d->store, &k, unassign_done_stored, op))
+		if (fm_store_binding_delete(d->store, &k, op_stored, op))
 			op_fail(op, FM_RPC_E_INTERNAL, NULL, "intent store: %s", fm_store_last_error(d->store));
 		return;
 	}

@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config gcc clang libclang-rt-14-dev
   libpci-dev pciutils pci.ids libyaml-dev libuv1-dev libcmocka-dev libjson-c-dev
-  libsqlite3-dev sqlite3 libsystemd-dev graphviz
+  libsqlite3-dev sqlite3 libsystemd-dev graphviz jq
 )
 
 missing=()

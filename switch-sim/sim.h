@@ -61,8 +61,11 @@ uint64_t sim_boot_id(const struct sim *s);
 int sim_get_ports(const struct sim *s, struct fmp_ports_resp *out);
 int sim_get_slots(const struct sim *s, struct fmp_slots_resp *out);
 int sim_get_card(const struct sim *s, uint16_t slot, struct fmp_card_resp *out);
-/* PFs and enabled VFs in (slot, pf, vf) order; cursor is an opaque position (0 = start);
- * at most max records (max 0 or larger than fits in max_records: max_records). */
+/* PFs and enabled VFs in (slot, pf, vf) order; cursor is an opaque position (0 = start),
+ * stable while the inventory does not change; at most max records (max 0 or above
+ * SIM_FUNCTIONS_PAGE_MAX: SIM_FUNCTIONS_PAGE_MAX). -FMP_E_INVALID for a cursor this switch
+ * never handed out. */
+#define SIM_FUNCTIONS_PAGE_MAX ((FMP_MAX_PAYLOAD_DEFAULT - 6) / 20) /* 20 B per record */
 int sim_get_functions(const struct sim *s, uint16_t slot, uint32_t cursor, uint16_t max,
 		      struct fmp_functions_resp *out);
 int sim_get_vh(const struct sim *s, uint8_t port, struct fmp_vh_resp *out);
@@ -75,18 +78,23 @@ int sim_read_config(const struct sim *s, const struct fmp_read_config_req *req, 
 
 /* SR-IOV NumVFs + VF Enable of a PF (0 disables). -FMP_E_VF_BOUND if any VF of the PF is
  * bound (NumVFs can change only with VF Enable clear, which removes every VF);
- * -FMP_E_INVALID above TotalVFs or for a PF without SR-IOV. Emits FMP_EV_NUM_VFS. */
+ * -FMP_E_INVALID above TotalVFs or for a PF without SR-IOV. Emits FMP_EV_NUM_VFS.
+ * Asking for the NumVFs in effect succeeds and changes nothing (no event); -FMP_E_BUSY
+ * when the PF itself is bound (its host owns SR-IOV Control: mr-iov, exclusive);
+ * -FMP_E_POWER when the slot is off or faulted. */
 int sim_set_num_vfs(struct sim *s, uint16_t slot, uint8_t pf, uint16_t num_vfs,
 		    struct fmp_set_num_vfs_resp *out);
 
-/* Binds a function to a host port's vPPB (FMP_VPPB_ANY: lowest free). Rules: the function
- * exists (a VF below NumVFs), the slot is powered and not faulted, the host link is up,
+/* Binds a function to a host port's vPPB (FMP_VPPB_ANY: lowest free; a vPPB index past the
+ * port's count is -FMP_E_INVALID). Rules: the function exists (a VF below NumVFs), the
+ * slot is powered and not faulted, the host link is up,
  * the sharing mode allows it (sr-iov: VFs only; mr-iov: PFs only, each PF with its VFs;
  * exclusive: the whole card — any PF binds every PF as one multi-function device), the
  * function is not bound elsewhere (-FMP_E_BUSY), a vPPB is free (-FMP_E_NO_VPPB).
  * Binding what is already bound to that port succeeds and changes nothing (idempotent).
  * On success the vPPB's virtual slot shows presence and DLL active (hot-add) and
- * FMP_EV_BIND_DONE is emitted. */
+ * FMP_EV_BIND_DONE is emitted, one per function (an exclusive card: one per PF). A function
+ * in a managed unbind is -FMP_E_IN_PROGRESS. */
 int sim_bind(struct sim *s, const struct fmp_bind_req *req, struct fmp_bind_resp *out);
 
 /* Completion of a managed unbind: status 0 (resp valid), FMP_E_TIMEOUT (the host did not
@@ -100,15 +108,18 @@ typedef void (*sim_unbind_cb)(void *arg, int status, const struct fmp_unbind_res
  * powers the slot off and the function is released -> cb(0); a host with host_responds:
  * false never does -> cb(FMP_E_TIMEOUT) after timeout_ms (0: 5000). Returns 1 when the
  * answer will come through cb, 0 when done at once, or a negated status
- * (-FMP_E_NOT_BOUND, -FMP_E_IN_PROGRESS if a managed unbind of it is already running).
- * Emits FMP_EV_UNBIND_DONE when the function is released. */
+ * (-FMP_E_NOT_BOUND, -FMP_E_IN_PROGRESS if a managed unbind of it is already running,
+ * whatever the mode). Emits FMP_EV_UNBIND_DONE when the function is released (one per
+ * function). If the function leaves another way while the handshake runs (surprise
+ * removal, power off or fault, switch reboot) cb gets 0: it is unbound. */
 int sim_unbind(struct sim *s, const struct fmp_unbind_req *req, sim_unbind_cb cb, void *arg,
 	       struct fmp_unbind_resp *resp);
 
 /* Host link disable/enable/reset, slot power off/on. Link down surprise-removes nothing
  * (the vPPBs stay bound, as a virtual switch does), but the host sees the link drop and
  * binds are refused; power off releases the card's functions (UNBIND_DONE, reason
- * FMP_EVR_FAULT). Emits FMP_EV_LINK_STATE. */
+ * FMP_EVR_FAULT) and resets the card (FMP_EV_NUM_VFS 0 for PFs that had VFs). Emits
+ * FMP_EV_LINK_STATE on a change (reset of an up link: down then up). */
 int sim_port_control(struct sim *s, const struct fmp_port_control_req *req,
 		     struct fmp_port_control_resp *out);
 
@@ -116,7 +127,9 @@ int sim_port_control(struct sim *s, const struct fmp_port_control_req *req,
 
 /* Inserts a card (profile from the chassis's profiles dir, serial as "00-1b-..." or a
  * number, name may be NULL) into an empty slot: presence, power, link; FMP_EV_SLOT_PRESENCE
- * detail 1. 0 or -errno with err. */
+ * detail 1 (reason managed). 0 or -errno with err: -ENOENT (no slot, no profile), -EBUSY
+ * (occupied), -EINVAL (serial, name), -EEXIST (serial or name in use), -ENOSPC (the card's
+ * routing IDs need more chassis buses than the slot has). */
 int sim_bench_insert(struct sim *s, uint16_t slot, const char *profile, const char *serial,
 		     const char *name, char *err, size_t errlen);
 /* Removes a card. surprise: at once, every bound function released (UNBIND_DONE reason
@@ -131,7 +144,9 @@ int sim_bench_link(struct sim *s, uint8_t port, bool up, char *err, size_t errle
 /* Power fault in a slot: FMP_EV_POWER_FAULT, power off, functions released. */
 int sim_bench_fault(struct sim *s, uint16_t slot, char *err, size_t errlen);
 /* Switch reboot: every binding dropped, NumVFs back to 0, new boot_id, event seq restarts,
- * FMP_EV_SWITCH_RESET. (mgmt.c closes every manager connection after this.) */
+ * FMP_EV_SWITCH_RESET. (mgmt.c closes every manager connection after this.) The reset is
+ * event 1 of the new boot and the only event of the reboot (reason FMP_EVR_RESET; no
+ * UNBIND_DONE for the dropped bindings). Cards stay, power faults clear, host links up. */
 int sim_bench_reboot(struct sim *s, char *err, size_t errlen);
 /* Host response of a host port for managed unbinds (ms; responds false = never). */
 int sim_bench_host(struct sim *s, uint8_t port, bool responds, uint32_t response_ms, char *err,
