@@ -113,6 +113,18 @@ static struct fm_store_key store_key(const struct fm_intent *in)
 	return k;
 }
 
+/* Deletes the intent from the store (the delete reads the key's strings now, so before
+ * the intent's memory goes) and then from memory. Returns the store's result. */
+static int intent_forget(struct fm_engine *e, struct fm_intent *in, fm_store_done_fn done,
+			 void *arg)
+{
+	struct fm_store_key k = store_key(in);
+	int rc = fm_store_binding_delete(e->d->store, &k, done, arg);
+
+	intent_remove(e, in);
+	return rc;
+}
+
 static int load_binding(void *arg, const struct fm_store_binding *b)
 {
 	return intent_add(arg, b) ? 0 : -ENOMEM;
@@ -461,13 +473,9 @@ static void assign_undo(struct fm_op *op, enum fm_rpc_code code, const char *msg
 	op->ok = false;
 	op->code = code;
 	snprintf(op->msg, sizeof(op->msg), "%s", msg);
-	if (in && in->state == FM_STORE_BINDING) {
-		struct fm_store_key k = store_key(in);
-
-		intent_remove(op->e, in);
-		if (fm_store_binding_delete(op->e->d->store, &k, assign_rolled_back, op) == 0)
-			return;
-	}
+	if (in && in->state == FM_STORE_BINDING &&
+	    intent_forget(op->e, in, assign_rolled_back, op) == 0)
+		return;
 	op_finish(op);
 }
 
@@ -800,10 +808,7 @@ static void on_unbind(void *arg, int status, const struct fmp_msg *r)
 		.vppb = op->vppb == FMP_VPPB_NONE ? -1 : op->vppb,
 		.detail = json_object_new_string(op->mode == FMP_UNBIND_SURPRISE ? "surprise" : "managed")});
 	if (in) {
-		struct fm_store_key k = store_key(in);
-
-		intent_remove(op->e, in);
-		if (fm_store_binding_delete(d->store, &k, op_stored, op))
+		if (intent_forget(op->e, in, op_stored, op))
 			op_fail(op, FM_RPC_E_INTERNAL, NULL, "intent store: %s", fm_store_last_error(d->store));
 		return;
 	}
@@ -870,9 +875,7 @@ static void unassign_start(struct fm_op *op)
 			op_finish(op);
 			return;
 		}
-		k = store_key(in);
-		intent_remove(op->e, in);
-		if (fm_store_binding_delete(d->store, &k, op_stored, op))
+		if (intent_forget(op->e, in, op_stored, op))
 			op_fail(op, FM_RPC_E_INTERNAL, NULL, "intent store: %s", fm_store_last_error(d->store));
 		return;
 	}
@@ -1130,20 +1133,14 @@ void fm_engine_reconcile(struct fm_engine *e, struct fm_chassis *ch)
 				set_state(e, in, FM_STORE_DETACHED, in->vppb);
 				detached++;
 			} else if (in->state == FM_STORE_UNBINDING && !fn) {
-				struct fm_store_key k = store_key(in);
-
-				intent_remove(e, in);
-				fm_store_binding_delete(d->store, &k, ignore_done, NULL);
+				intent_forget(e, in, ignore_done, NULL);
 			}
 			continue;
 		}
 		if (in->state == FM_STORE_UNBINDING) {
 			/* an unassign was in flight when we stopped: finish it */
 			if (fn->sw_state == FMP_BIND_UNBOUND) {
-				struct fm_store_key k = store_key(in);
-
-				intent_remove(e, in);
-				fm_store_binding_delete(d->store, &k, ignore_done, NULL);
+				intent_forget(e, in, ignore_done, NULL);
 			} else {
 				internal_op(e, OP_UNASSIGN, fn, in->host, FMP_UNBIND_MANAGED);
 			}

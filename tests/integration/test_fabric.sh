@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# End to end: a real switch-sim on the demo chassis, a real fabricd, driven with
+# fabric-ctl. Assign/unassign of VFs (NumVFs raised on demand), an exclusive card,
+# conflicts and their error codes, the host view decoded by real lspci, kill -9 of
+# fabricd after an acknowledged assign, a switch restart that fabricd reconciles, and
+# garbage on every socket.
+source "$(dirname "$0")/lib.sh"
+
+DEMO=$SOURCE_DIR/configs/chassis/demo.yaml
+start_sim demo "$DEMO"
+write_fabric_yaml demo demo
+start_fabricd
+wait_discovered
+
+# --- inventory ----------------------------------------------------------------------
+jqcheck "four hosts discovered" '.hosts | length == 4 and all(.[]; .link == "up")' ctlj hosts
+jqcheck "demo cards with names from pci.ids" \
+  '[.cards[].card] == ["nic0","fc0","raid0","nvme0"] and (.cards[0].device_name | test("82599"))' ctlj cards
+jqcheck "64 VFs per 82599 PF are listed, disabled at first" \
+  '[.functions[] | select(.card == "nic0" and .kind == "vf")] | length == 128 and all(.[]; .enabled == false)' \
+  ctlj functions --card nic0
+
+# --- assign a VF: NumVFs raised on demand ---------------------------------------------
+jqcheck "assign nic0/pf0/vf3 to web1" \
+  '.state == "bound" and .changed == true and (.actions | map(.action)) == ["set-num-vfs","bind"]' \
+  ctlj assign nic0/pf0/vf3 web1
+jqcheck "NumVFs raised to TotalVFs" '.card.pfs[0].num_vfs == 64' ctlj show nic0
+jqcheck "assign again: already so, nothing changed" '.changed == false' ctlj assign nic0/pf0/vf3 web1
+expect_exit 0 "already so exits 0" ctl assign nic0/pf0/vf3 web1
+expect_exit 1 "assign to another host is refused" ctl assign nic0/pf0/vf3 web2
+check "function-busy names the holder" grep -q "function-busy.*web1" "$T/last.err"
+expect_exit 1 "a PF of an sr-iov card is refused" ctl assign nic0/pf0 web2
+check "sharing-mode error" grep -q "sharing-mode" "$T/last.err"
+expect_exit 1 "unknown function" ctl assign nic9/pf0/vf0 web1
+check "no-such-function error" grep -q "no-such-function" "$T/last.err"
+expect_exit 1 "unknown host" ctl assign nic0/pf0/vf4 web9
+check "no-such-host error" grep -q "no-such-host" "$T/last.err"
+
+# --- exclusive card moves whole ---------------------------------------------------------
+jqcheck "assign the FC HBA to web2" '.state == "bound"' ctlj assign fc0/pf0 web2
+jqcheck "its second PF went with it" '.function.state == "bound" and .function.host == "web2"' ctlj show fc0/pf1
+expect_exit 1 "the other PF cannot go elsewhere" ctl assign fc0/pf1 web3
+jqcheck "assign --any picks a free VF" '.function | test("^nvme0/pf0/vf[0-9]+$")' ctlj assign --any nvme0 web3
+
+# --- host views decode with real lspci -----------------------------------------------
+ctl lspci web1 >"$T/web1.lspci"
+lspci -F "$T/web1.lspci" -vvv >"$T/web1.vvv" 2>"$T/lspci.err" || fail "lspci -F web1 failed: $(cat "$T/lspci.err")"
+check "web1 sees the 82599 VF by name" grep -q "82599 Ethernet Controller Virtual Function" "$T/web1.vvv"
+check "web1 sees the virtual switch's bridges" grep -q "PCI bridge" "$T/web1.vvv"
+check "downstream port has a hot-plug slot with presence" grep -q "SltSta:.*PresDet+" "$T/web1.vvv"
+lspci -F "$T/web1.lspci" -t >"$T/web1.tree" 2>/dev/null
+check "lspci -t draws the tree down to the VF" grep -qE -- '-\[0*1?-?[0-9a-f]*\]|---' "$T/web1.tree"
+ctl lspci web2 >"$T/web2.lspci"
+lspci -F "$T/web2.lspci" -vvv >"$T/web2.vvv" 2>/dev/null || fail "lspci -F web2 failed"
+check "web2 sees the Fibre Channel HBA" grep -q "Fibre Channel" "$T/web2.vvv"
+bench demo dump web1 >"$T/web1-sim.lspci"
+check "the simulator's own dump decodes too" sh -c "lspci -F '$T/web1-sim.lspci' -vvv | grep -q 'Virtual Function'"
+jqcheck "vh web1 shows the VF behind a vPPB" \
+  '[.vppbs[] | select(.state == "bound")] | length == 1 and .[0].function.function == "nic0/pf0/vf3"' ctlj vh web1
+
+# --- kill -9 right after an acknowledged assign ----------------------------------------
+jqcheck "assign nic0/pf1/vf0 to web3" '.state == "bound"' ctlj assign nic0/pf1/vf0 web3
+stop_pid "$FABRICD_PID" KILL
+check "binding is in the SQLite store after kill -9" \
+  sh -c "sqlite3 '$T/state/fabric.db' \"select count(*) from bindings where pf = 1 and vf = 0 and host = 'web3' and state = 'bound'\" | grep -qx 1"
+start_fabricd
+wait_discovered
+jqcheck "after restart the binding is still bound" '.function.state == "bound" and .function.host == "web3"' \
+  ctlj show nic0/pf1/vf0
+jqcheck "and still on the switch" '[.vppbs[] | select(.function.function == "nic0/pf1/vf0")] | length == 1' \
+  ctlj vh web3
+
+# --- the switch restarts: fabricd reconnects and re-applies every binding ---------------
+stop_pid "$SIM_PID_demo" TERM
+wait_for "fabricd notices the switch is gone" sh -c \
+  "'$FABRIC_CTL' -s '$T/fabricd.sock' -o json switches | jq -e '.switches[0].state != \"ready\"'"
+start_sim demo "$DEMO"
+wait_discovered
+wait_for "bindings re-applied on the new switch" sh -c \
+  "'$FABRIC_CTL' -s '$T/fabricd.sock' -o json vh web1 | jq -e '[.vppbs[] | select(.function.function == \"nic0/pf0/vf3\")] | length == 1'"
+jqcheck "every binding is bound again" '.bindings.bound == .bindings.total and .bindings.total == 4' ctlj status
+jqcheck "the FC HBA is back on web2" '[.vppbs[] | select(.state == "bound")] | length == 1' ctlj vh web2
+
+# --- unassign: managed, timeout, force --------------------------------------------------
+jqcheck "managed unassign of nic0/pf0/vf3" '.state == "free" and .changed == true' ctlj unassign nic0/pf0/vf3
+jqcheck "unassign again: already free" '.changed == false' ctlj unassign nic0/pf0/vf3
+bench demo host web2 ignore
+expect_exit 1 "a host that never answers: timeout" ctl unassign fc0/pf0 --timeout 1
+check "timeout error code" grep -q "timeout" "$T/last.err"
+jqcheck "after the timeout the HBA is still bound" '.function.state == "bound"' ctlj show fc0/pf0
+jqcheck "--force removes it anyway" '.state == "free"' ctlj unassign fc0/pf0 --timeout 1 --force
+jqcheck "surprise unassign" '.state == "free"' ctlj unassign nic0/pf1/vf0 --surprise
+
+# --- garbage never crashes anything -----------------------------------------------------
+for seed in 1 2 3; do
+  "$SOCKPOKE" "$T/demo.sock" random 5000 $seed >/dev/null
+  "$SOCKPOKE" "$T/demo-bench.sock" random 3000 $seed >/dev/null
+  "$SOCKPOKE" "$T/fabricd.sock" random 3000 $seed >/dev/null
+done
+printf 'FMP1\001\001\020\000\000\000\000\000\001\000\000\000\377\377\377\377' >"$T/big.bin"
+"$SOCKPOKE" "$T/demo.sock" file "$T/big.bin" >/dev/null
+check "switch-sim survives garbage" bench demo status
+check "fabricd survives garbage" ctl status
+jqcheck "fabricd is still connected to the switch" '.switches[0].state == "ready"' ctlj switches
+
+# --- clean shutdown -----------------------------------------------------------------------
+kill -TERM "$FABRICD_PID"
+rc=0
+wait "$FABRICD_PID" || rc=$?
+check "fabricd exits 0 on SIGTERM" test "$rc" -eq 0
+check "fabricd removed its socket" test ! -e "$T/fabricd.sock"
+kill -TERM "$SIM_PID_demo"
+rc=0
+wait "$SIM_PID_demo" || rc=$?
+check "switch-sim exits 0 on SIGTERM (no leak under ASan)" test "$rc" -eq 0
+finish
