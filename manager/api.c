@@ -62,6 +62,13 @@ static const char *fn_state(const struct fm_daemon *d, const struct fm_fn *fn,
 	return "free";
 }
 
+static bool fn_reachable(const struct fm_daemon *d, const struct fm_fn *fn)
+{
+	struct fm_switch *sw = fm_daemon_link(d, fn->card->chassis);
+
+	return fn->card->chassis->discovered && sw && fm_switch_state(sw) == FM_SWITCH_READY;
+}
+
 static struct json_object *j_fn(const struct fm_daemon *d, const struct fm_fn *fn)
 {
 	struct json_object *o = json_object_new_object();
@@ -88,6 +95,8 @@ static struct json_object *j_fn(const struct fm_daemon *d, const struct fm_fn *f
 	json_object_object_add(o, "class", jstr(cls));
 	json_object_object_add(o, "class_name", jstr(card->class_name));
 	json_object_object_add(o, "enabled", json_object_new_boolean(fn->enabled));
+	/* while its switch is away the function is shown as last seen, and says so */
+	json_object_object_add(o, "reachable", json_object_new_boolean(fn_reachable(d, fn)));
 	json_object_object_add(o, "state", jstr(state));
 	if (in || fn->sw_state != FMP_BIND_UNBOUND) {
 		const struct fm_host *h = fn->sw_port != FMP_PORT_NONE

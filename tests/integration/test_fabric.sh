@@ -103,6 +103,22 @@ check "switch-sim survives garbage" bench demo status
 check "fabricd survives garbage" ctl status
 jqcheck "fabricd is still connected to the switch" '.switches[0].state == "ready"' ctlj switches
 
+# --- audit: every mutating call, allowed or refused, with the caller ----------------------
+jqcheck "audit holds the assigns with their caller's uid" \
+  "[.audit[] | select(.method == \"assign\" and .result == \"ok\" and .uid == $(id -u))] | length >= 4" ctlj audit
+jqcheck "audit holds refusals with their error code" \
+  '[.audit[] | select(.result == "function-busy")] | length >= 1' ctlj audit
+
+# --- SIGHUP: reload, and keep the running configuration when the new one is broken -------
+cp "$T/fabric.yaml" "$T/fabric.yaml.good"
+printf 'chassis: [\n' >"$T/fabric.yaml"
+kill -HUP "$FABRICD_PID"
+wait_for "SIGHUP with a broken file is refused" grep -q "keeping the running configuration" "$T/fabricd.log"
+check "fabricd still answers after a bad reload" ctl status
+cp "$T/fabric.yaml.good" "$T/fabric.yaml"
+kill -HUP "$FABRICD_PID"
+wait_for "SIGHUP with a good file reloads" grep -q "SIGHUP: reloaded" "$T/fabricd.log"
+
 # --- clean shutdown -----------------------------------------------------------------------
 kill -TERM "$FABRICD_PID"
 rc=0
