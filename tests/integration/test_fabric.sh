@@ -103,6 +103,37 @@ check "switch-sim survives garbage" bench demo status
 check "fabricd survives garbage" ctl status
 jqcheck "fabricd is still connected to the switch" '.switches[0].state == "ready"' ctlj switches
 
+# --- hotplug through the bench, seen and handled by fabricd -----------------------------------
+check "orderly removal of the unbound RAID card" bench demo remove raid0
+wait_for "fabricd saw the card go" sh -c "'$FABRIC_CTL' -s '$T/fabricd.sock' -o json cards | jq -e 'all(.cards[]; .card != \"raid0\")'"
+check "insert an MR-IOV NIC into slot 3" bench demo insert 3 mriov-nic 00-1b-21-ff-ff-00-00-03 mnic0
+wait_for "fabricd read the new card" sh -c "'$FABRIC_CTL' -s '$T/fabricd.sock' -o json cards | jq -e 'any(.cards[]; .card == \"mnic0\" and .sharing == \"mr-iov\")'"
+jqcheck "an mr-iov PF goes to a host with its VFs" '.state == "bound"' ctlj assign mnic0/pf1 web4
+expect_exit 1 "a VF of an mr-iov card is refused" ctl assign mnic0/pf2/vf0 web4
+ctl lspci web4 >"$T/web4.lspci"
+check "web4 sees the bound PF's SR-IOV capability" sh -c \
+  "lspci -F '$T/web4.lspci' -vvv 2>/dev/null | grep -q 'Single Root I/O Virtualization'"
+check "and its Total VFs" sh -c "lspci -F '$T/web4.lspci' -vvv 2>/dev/null | grep -q 'Total VFs: 32'"
+jqcheck "card-removed and card-added were logged" \
+  '[.events[].event] | (index("card-removed") != null) and (index("card-added") != null)' ctlj events --limit 1000
+check "host link down" bench demo link web4 down
+wait_for "fabricd saw the link drop" sh -c "'$FABRIC_CTL' -s '$T/fabricd.sock' -o json hosts | jq -e '.hosts[] | select(.host == \"web4\") | .link == \"down\"'"
+expect_exit 1 "no assignment to a host whose link is down" ctl assign mnic0/pf2 web4
+check "host-link-down error code" grep -q "host-link-down" "$T/last.err"
+check "host link up" bench demo link web4 up
+wait_for "fabricd saw the link return" sh -c "'$FABRIC_CTL' -s '$T/fabricd.sock' -o json hosts | jq -e '.hosts[] | select(.host == \"web4\") | .link == \"up\"'"
+check "attention button" bench demo button nvme0
+wait_for "attention-button event" sh -c "'$FABRIC_CTL' -s '$T/fabricd.sock' -o json events --limit 1000 | jq -e 'any(.events[]; .event == \"attention-button\" and .card == \"nvme0\")'"
+# a binding follows its card: pulled, it is detached; back (any slot), it is restored
+jqcheck "assign the FC HBA to web2 again" '.state == "bound"' ctlj assign fc0/pf0 web2
+check "surprise removal of the FC HBA" bench demo remove fc0 --surprise
+wait_for "its binding is detached, not forgotten" sh -c "'$FABRIC_CTL' -s '$T/fabricd.sock' -o json status | jq -e '.bindings.detached == 1'"
+check "the same card back in slot 2" bench demo insert 2 emulex-lpe16002 10-00-00-90-fa-5c-2e-01 fc0
+wait_for "the binding is restored on web2" sh -c "'$FABRIC_CTL' -s '$T/fabricd.sock' -o json vh web2 | jq -e 'any(.vppbs[]; .function.function == \"fc0/pf0\")'"
+jqcheck "nothing detached any more" '.bindings.detached == 0' ctlj status
+check "power fault in the NVMe slot" bench demo fault nvme0
+wait_for "power-fault event and the VF binding detached" sh -c "'$FABRIC_CTL' -s '$T/fabricd.sock' -o json status | jq -e '.bindings.detached == 1'"
+
 # --- audit: every mutating call, allowed or refused, with the caller ----------------------
 jqcheck "audit holds the assigns with their caller's uid" \
   "[.audit[] | select(.method == \"assign\" and .result == \"ok\" and .uid == $(id -u))] | length >= 4" ctlj audit
