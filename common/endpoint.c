@@ -1,5 +1,7 @@
 /* endpoint: parse "unix:"/"tcp:" management endpoints and open them with libuv. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,16 @@ static int fail(char *err, size_t errlen, int rc, const char *fmt, const char *a
 {
 	snprintf(err, errlen, fmt, a);
 	return rc;
+}
+
+/* "::1" or a dotted quad in 127.0.0.0/8 that libuv's uv_ip4_addr will take. */
+static bool loopback_host(const char *host)
+{
+	struct in_addr a;
+
+	if (!strcmp(host, "::1"))
+		return true;
+	return inet_pton(AF_INET, host, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
 }
 
 int endpoint_parse(const char *spec, struct endpoint *ep, char *err, size_t errlen)
@@ -66,7 +78,7 @@ int endpoint_parse(const char *spec, struct endpoint *ep, char *err, size_t errl
 		ep->port = (uint16_t)port;
 		if (!strcmp(ep->host, "localhost"))
 			strcpy(ep->host, "127.0.0.1");
-		if (strncmp(ep->host, "127.", 4) && strcmp(ep->host, "::1"))
+		if (!loopback_host(ep->host))
 			return fail(err, errlen, -EINVAL,
 				    "endpoint \"%s\": only loopback addresses (127.0.0.0/8, ::1) are allowed",
 				    spec);

@@ -21,8 +21,9 @@ struct endpoint {
 	uint16_t port;                /* ENDPOINT_TCP */
 };
 
-/* Parses "unix:PATH" or "tcp:127.0.0.1:PORT" / "tcp:[::1]:PORT" / "tcp:localhost:PORT".
- * Anything off loopback is refused: these are management planes. 0 or -EINVAL. */
+/* Parses "unix:PATH" or "tcp:127.0.0.1:PORT" / "tcp:[::1]:PORT" / "tcp:localhost:PORT"
+ * (host then "127.0.0.1"). Anything off loopback is refused: these are management planes;
+ * an IPv4 host is a dotted quad in 127.0.0.0/8, IPv6 only ::1. 0 or -EINVAL. */
 int endpoint_parse(const char *spec, struct endpoint *ep, char *err, size_t errlen);
 /* Back to the spec text. */
 void endpoint_format(const struct endpoint *ep, char *buf, size_t len);

@@ -9,6 +9,8 @@
 #include <strings.h>
 #include <yaml.h>
 
+#include "errbuf.h"
+
 struct yd_node {
 	const struct yd_doc *doc;
 	yaml_node_t *y;
@@ -25,20 +27,6 @@ struct yd_doc {
 	struct yd_node *nodes; /* nodes[i] wraps libyaml node index i + 1 */
 	size_t n_nodes;
 };
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static const struct yd_node *wrap(const struct yd_doc *doc, int index)
 {
@@ -160,10 +148,11 @@ int yd_verror(const struct yd_node *n, char *err, size_t errlen, const char *fmt
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	yd_path(n, path, sizeof(path));
 	if (path[0])
-		set_err(err, errlen, "%s:%u:%u: %s: %s", n->doc->name, yd_line(n), yd_column(n),
-			path, msg);
+		fab_seterr(err, errlen, "%s:%u:%u: %s: %s", n->doc->name, yd_line(n), yd_column(n),
+			   path, msg);
 	else
-		set_err(err, errlen, "%s:%u:%u: %s", n->doc->name, yd_line(n), yd_column(n), msg);
+		fab_seterr(err, errlen, "%s:%u:%u: %s", n->doc->name, yd_line(n), yd_column(n),
+			   msg);
 	return -EINVAL;
 }
 
@@ -497,21 +486,23 @@ static int parser_error(const char *name, const yaml_parser_t *p, char *err, siz
 
 	switch (p->error) {
 	case YAML_MEMORY_ERROR:
-		set_err(err, errlen, "%s: out of memory while parsing", name);
+		fab_seterr(err, errlen, "%s: out of memory while parsing", name);
 		return -ENOMEM;
 	case YAML_READER_ERROR:
-		set_err(err, errlen, "%s: %s at byte offset %zu", name, problem,
-			(size_t)p->problem_offset);
+		fab_seterr(err, errlen, "%s: %s at byte offset %zu", name, problem,
+			   (size_t)p->problem_offset);
 		return -EINVAL;
 	default:
 		if (p->context)
-			set_err(err, errlen, "%s:%zu:%zu: %s (%s at %zu:%zu)", name,
-				(size_t)p->problem_mark.line + 1, (size_t)p->problem_mark.column + 1,
-				problem, p->context, (size_t)p->context_mark.line + 1,
-				(size_t)p->context_mark.column + 1);
+			fab_seterr(err, errlen, "%s:%zu:%zu: %s (%s at %zu:%zu)", name,
+				   (size_t)p->problem_mark.line + 1,
+				   (size_t)p->problem_mark.column + 1, problem, p->context,
+				   (size_t)p->context_mark.line + 1,
+				   (size_t)p->context_mark.column + 1);
 		else
-			set_err(err, errlen, "%s:%zu:%zu: %s", name, (size_t)p->problem_mark.line + 1,
-				(size_t)p->problem_mark.column + 1, problem);
+			fab_seterr(err, errlen, "%s:%zu:%zu: %s", name,
+				   (size_t)p->problem_mark.line + 1,
+				   (size_t)p->problem_mark.column + 1, problem);
 		return -EINVAL;
 	}
 }
@@ -604,7 +595,7 @@ static int check_duplicates(struct yd_doc *doc, char *err, size_t errlen)
 			nk = realloc(keys, cap * sizeof(*keys));
 			if (!nk) {
 				rc = -ENOMEM;
-				set_err(err, errlen, "%s: out of memory", doc->name);
+				fab_seterr(err, errlen, "%s: out of memory", doc->name);
 				break;
 			}
 			keys = nk;
@@ -668,15 +659,15 @@ static int load(struct yd_doc *doc, yaml_parser_t *p, char *err, size_t errlen)
 		return parser_error(doc->name, p, err, errlen);
 	doc->have_ydoc = true;
 	if (!yaml_document_get_root_node(&doc->ydoc)) {
-		set_err(err, errlen, "%s:1:1: empty document", doc->name);
+		fab_seterr(err, errlen, "%s:1:1: empty document", doc->name);
 		return -EINVAL;
 	}
 	/* A second document would be silently ignored: refuse it. */
 	if (!yaml_parser_load(p, &extra))
 		return parser_error(doc->name, p, err, errlen);
 	if (yaml_document_get_root_node(&extra)) {
-		set_err(err, errlen, "%s:%zu:%zu: more than one YAML document", doc->name,
-			(size_t)extra.start_mark.line + 1, (size_t)extra.start_mark.column + 1);
+		fab_seterr(err, errlen, "%s:%zu:%zu: more than one YAML document", doc->name,
+			   (size_t)extra.start_mark.line + 1, (size_t)extra.start_mark.column + 1);
 		yaml_document_delete(&extra);
 		return -EINVAL;
 	}
@@ -685,7 +676,7 @@ static int load(struct yd_doc *doc, yaml_parser_t *p, char *err, size_t errlen)
 	doc->n_nodes = (size_t)(doc->ydoc.nodes.top - doc->ydoc.nodes.start);
 	doc->nodes = calloc(doc->n_nodes, sizeof(*doc->nodes));
 	if (!doc->nodes) {
-		set_err(err, errlen, "%s: out of memory", doc->name);
+		fab_seterr(err, errlen, "%s: out of memory", doc->name);
 		return -ENOMEM;
 	}
 	for (i = 0; i < doc->n_nodes; i++) {
@@ -695,7 +686,7 @@ static int load(struct yd_doc *doc, yaml_parser_t *p, char *err, size_t errlen)
 	}
 	rc = link_parents(doc);
 	if (rc) {
-		set_err(err, errlen, "%s: out of memory", doc->name);
+		fab_seterr(err, errlen, "%s: out of memory", doc->name);
 		return rc;
 	}
 	rc = check_scalars(doc, err, errlen);
@@ -739,12 +730,12 @@ int yd_doc_load_string(const char *name, const char *text, size_t len, struct yd
 	*out = NULL;
 	doc = doc_new(name);
 	if (!doc) {
-		set_err(err, errlen, "%s: out of memory", name);
+		fab_seterr(err, errlen, "%s: out of memory", name);
 		return -ENOMEM;
 	}
 	if (!yaml_parser_initialize(&p)) {
 		yd_doc_free(doc);
-		set_err(err, errlen, "%s: out of memory", name);
+		fab_seterr(err, errlen, "%s: out of memory", name);
 		return -ENOMEM;
 	}
 	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
@@ -769,12 +760,12 @@ int yd_doc_load_file(const char *path, struct yd_doc **out, char *err, size_t er
 	f = fopen(path, "rb");
 	if (!f) {
 		rc = -errno;
-		set_err(err, errlen, "%s: %s", path, strerror(errno));
+		fab_seterr(err, errlen, "%s: %s", path, strerror(errno));
 		return rc;
 	}
 	doc = doc_new(path);
 	if (!doc || !yaml_parser_initialize(&p)) {
-		set_err(err, errlen, "%s: out of memory", path);
+		fab_seterr(err, errlen, "%s: out of memory", path);
 		rc = -ENOMEM;
 		goto err_close;
 	}

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "endpoint.h"
+#include "env_expand.h"
 #include "yaml_doc.h"
 
 #define NAME_MAX_LEN 63
@@ -100,69 +101,14 @@ bad:
 	return -EINVAL;
 }
 
-/* ${VAR} and ${VAR:-default} (default when VAR is unset or empty), the spelling the chassis
- * YAML uses, so that both files can name the same socket. *out is malloc'd. */
-static int expand_env(const char *in, char **out, char *why, size_t whylen)
+/* ${VAR} and ${VAR:-default} in a path (env_expand.h), into a PATH_MAX buffer. */
+static int expand_path(const char *in, char out[static PATH_MAX], char *why, size_t whylen)
 {
-	char *buf = malloc(PATH_MAX);
-	size_t o = 0;
+	int rc = env_expand(in, out, PATH_MAX, why, whylen);
 
-	*out = NULL;
-	if (!buf) {
-		snprintf(why, whylen, "out of memory");
-		return -ENOMEM;
-	}
-	while (*in) {
-		const char *end, *dash, *val, *def = NULL;
-		size_t vlen, dlen = 0;
-		char var[128];
-
-		if (in[0] != '$' || in[1] != '{') {
-			if (o + 1 >= PATH_MAX)
-				goto too_long;
-			buf[o++] = *in++;
-			continue;
-		}
-		end = strchr(in + 2, '}');
-		if (!end) {
-			snprintf(why, whylen, "unterminated \"${\" in \"%s\"", in);
-			goto err;
-		}
-		vlen = (size_t)(end - (in + 2));
-		dash = strstr(in + 2, ":-");
-		if (dash && dash < end) {
-			def = dash + 2;
-			dlen = (size_t)(end - def);
-			vlen = (size_t)(dash - (in + 2));
-		}
-		if (!vlen || vlen >= sizeof(var)) {
-			snprintf(why, whylen, "bad variable name in \"%s\"", in);
-			goto err;
-		}
-		memcpy(var, in + 2, vlen);
-		var[vlen] = '\0';
-		val = getenv(var);
-		if (val && *val) {
-			def = val;
-			dlen = strlen(val);
-		} else if (!def) {
-			snprintf(why, whylen, "environment variable %s is not set", var);
-			goto err;
-		}
-		if (o + dlen >= PATH_MAX)
-			goto too_long;
-		memcpy(buf + o, def, dlen);
-		o += dlen;
-		in = end + 1;
-	}
-	buf[o] = '\0';
-	*out = buf;
-	return 0;
-too_long:
-	snprintf(why, whylen, "path longer than %d bytes", PATH_MAX - 1);
-err:
-	free(buf);
-	return -EINVAL;
+	if (rc == -ENAMETOOLONG)
+		snprintf(why, whylen, "path longer than %d bytes", PATH_MAX - 1);
+	return rc ? -EINVAL : 0;
 }
 
 /* Absolute path for p: as is, or base/p. *out is malloc'd. */
@@ -205,18 +151,16 @@ static int parse_endpoint(const char *base, const char *spec, char **out, char *
 
 	*out = NULL;
 	if (!strncmp(spec, "unix:", 5)) {
-		char *exp;
+		char exp[PATH_MAX];
 
-		rc = expand_env(spec + 5, &exp, why, whylen);
+		rc = expand_path(spec + 5, exp, why, whylen);
 		if (rc)
 			return rc;
 		if (!exp[0]) {
-			free(exp);
 			snprintf(why, whylen, "endpoint \"%s\": empty socket path", spec);
 			return -EINVAL;
 		}
 		rc = resolve_path(base, exp, &path, why, whylen);
-		free(exp);
 		if (!rc)
 			rc = check_socket_path(path, why, whylen);
 		if (!rc)
@@ -284,13 +228,27 @@ static int dup_str(struct loader *ld, const char *s, char **out)
 	return 0;
 }
 
+/* The required "name" of a chassis or host entry e, checked; *node is where it stands. */
+static int load_name(struct loader *ld, const struct yd_node *e, const struct yd_node **node,
+		     const char **out)
+{
+	char why[256];
+	int rc = yd_map_require(e, "name", node, ld->err, ld->errlen);
+
+	if (!rc)
+		rc = get_str(ld, *node, out);
+	if (!rc && (rc = check_name(*out, why, sizeof(why))))
+		rc = at(ld, *node, rc, why);
+	return rc;
+}
+
 /* An optional path key: resolved against the file's directory. */
 static int load_path(struct loader *ld, const struct yd_node *map, const char *key,
 		     bool socket, char **out)
 {
 	const struct yd_node *n = opt(map, key);
 	const char *s;
-	char why[256], *exp;
+	char why[256], exp[PATH_MAX];
 	int rc;
 
 	if (!n)
@@ -298,11 +256,9 @@ static int load_path(struct loader *ld, const struct yd_node *map, const char *k
 	rc = get_str(ld, n, &s);
 	if (rc)
 		return rc;
-	rc = expand_env(s, &exp, why, sizeof(why));
-	if (!rc) {
+	rc = expand_path(s, exp, why, sizeof(why));
+	if (!rc)
 		rc = resolve_path(ld->cfg->base_dir, exp, out, why, sizeof(why));
-		free(exp);
-	}
 	if (!rc && socket)
 		rc = check_socket_path(*out, why, sizeof(why));
 	return rc ? at(ld, n, rc, why) : 0;
@@ -420,7 +376,6 @@ static int load_hosts(struct loader *ld, const struct yd_node *seq, struct fm_fa
 {
 	size_t n = yd_seq_len(seq);
 	unsigned *port_line = NULL;
-	char why[256];
 	int rc;
 
 	rc = yd_expect_seq(seq, ld->err, ld->errlen);
@@ -451,17 +406,9 @@ static int load_hosts(struct loader *ld, const struct yd_node *seq, struct fm_fa
 		rc = yd_check_keys(e, host_keys, ld->err, ld->errlen);
 		if (rc)
 			goto out;
-		rc = yd_map_require(e, "name", &nn, ld->err, ld->errlen);
+		rc = load_name(ld, e, &nn, &s);
 		if (rc)
 			goto out;
-		rc = get_str(ld, nn, &s);
-		if (rc)
-			goto out;
-		rc = check_name(s, why, sizeof(why));
-		if (rc) {
-			rc = at(ld, nn, rc, why);
-			goto out;
-		}
 		for (size_t j = 0; j < *n_seen; j++) {
 			if (strcmp((*seen)[j].name, s) == 0) {
 				rc = yd_error(nn, ld->err, ld->errlen,
@@ -550,16 +497,9 @@ static int load_chassis(struct loader *ld, const struct yd_node *seq)
 		rc = yd_check_keys(e, chassis_keys, ld->err, ld->errlen);
 		if (rc)
 			goto out;
-		rc = yd_map_require(e, "name", &nn, ld->err, ld->errlen);
-		if (!rc)
-			rc = get_str(ld, nn, &s);
+		rc = load_name(ld, e, &nn, &s);
 		if (rc)
 			goto out;
-		rc = check_name(s, why, sizeof(why));
-		if (rc) {
-			rc = at(ld, nn, rc, why);
-			goto out;
-		}
 		for (size_t j = 0; j < i; j++) {
 			if (strcmp(cfg->chassis[j].name, s) == 0) {
 				rc = yd_error(nn, ld->err, ld->errlen,

@@ -4,177 +4,15 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "env_expand.h"
+#include "errbuf.h"
 #include "yaml_doc.h"
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-/* ---- endpoints and serial numbers ----------------------------------------------------- */
-
-/* Expands ${VAR} and ${VAR:-default} into out. */
-static int expand_env(const char *in, char *out, size_t outlen, char *why, size_t whylen)
-{
-	size_t o = 0;
-
-	while (*in) {
-		const char *val, *end, *def = NULL;
-		char var[128];
-		size_t vlen, dlen = 0;
-
-		if (in[0] != '$' || in[1] != '{') {
-			if (o + 1 >= outlen)
-				goto too_long;
-			out[o++] = *in++;
-			continue;
-		}
-		end = strchr(in + 2, '}');
-		if (!end) {
-			set_err(why, whylen, "unterminated ${ in \"%s\"", in);
-			return -EINVAL;
-		}
-		vlen = (size_t)(end - (in + 2));
-		{
-			const char *dash = strstr(in + 2, ":-");
-
-			if (dash && dash < end) {
-				def = dash + 2;
-				dlen = (size_t)(end - def);
-				vlen = (size_t)(dash - (in + 2));
-			}
-		}
-		if (!vlen || vlen >= sizeof(var)) {
-			set_err(why, whylen, "bad variable name in \"%s\"", in);
-			return -EINVAL;
-		}
-		memcpy(var, in + 2, vlen);
-		var[vlen] = '\0';
-		val = getenv(var);
-		if (val && *val) {
-			dlen = strlen(val);
-			def = val;
-		} else if (!def) {
-			set_err(why, whylen, "environment variable %s is not set", var);
-			return -EINVAL;
-		}
-		if (o + dlen >= outlen)
-			goto too_long;
-		memcpy(out + o, def, dlen);
-		o += dlen;
-		in = end + 1;
-	}
-	out[o] = '\0';
-	return 0;
-too_long:
-	set_err(why, whylen, "unix socket path longer than %zu bytes", outlen - 1);
-	return -EINVAL;
-}
-
-static bool loopback_host(const char *h)
-{
-	unsigned a, b, c, d;
-	char tail;
-
-	if (!strcmp(h, "localhost") || !strcmp(h, "::1"))
-		return true;
-	if (sscanf(h, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) != 4)
-		return false;
-	return a == 127 && b < 256 && c < 256 && d < 256;
-}
-
-int sim_endpoint_parse(const char *text, struct sim_endpoint *ep, char *why, size_t whylen)
-{
-	memset(ep, 0, sizeof(*ep));
-	if (!strncmp(text, "unix:", 5)) {
-		int rc = expand_env(text + 5, ep->path, sizeof(ep->path), why, whylen);
-
-		if (rc)
-			return rc;
-		if (!ep->path[0]) {
-			set_err(why, whylen, "empty unix socket path");
-			return -EINVAL;
-		}
-		ep->kind = SIM_EP_UNIX;
-		return 0;
-	}
-	if (!strncmp(text, "tcp:", 4)) {
-		const char *h = text + 4, *colon;
-		char *end;
-		unsigned long port;
-		size_t hlen;
-
-		if (*h == '[') {
-			const char *close = strchr(h, ']');
-
-			if (!close || close[1] != ':') {
-				set_err(why, whylen, "expected tcp:[::1]:PORT");
-				return -EINVAL;
-			}
-			hlen = (size_t)(close - h - 1);
-			h++;
-			colon = close + 1;
-		} else {
-			colon = strrchr(h, ':');
-			if (!colon) {
-				set_err(why, whylen, "expected tcp:HOST:PORT");
-				return -EINVAL;
-			}
-			hlen = (size_t)(colon - h);
-		}
-		if (!hlen || hlen >= sizeof(ep->host)) {
-			set_err(why, whylen, "expected tcp:HOST:PORT");
-			return -EINVAL;
-		}
-		memcpy(ep->host, h, hlen);
-		ep->host[hlen] = '\0';
-		if (!loopback_host(ep->host)) {
-			set_err(why, whylen,
-				"tcp host %s is not loopback: the management protocol has no "
-				"authentication, use 127.0.0.1, localhost or [::1]", ep->host);
-			return -EINVAL;
-		}
-		errno = 0;
-		port = strtoul(colon + 1, &end, 10);
-		if (!colon[1] || *end || errno || port < 1 || port > 65535 || colon[1] == '-' ||
-		    colon[1] == '+') {
-			set_err(why, whylen, "tcp port \"%s\" is not 1..65535", colon + 1);
-			return -EINVAL;
-		}
-		ep->port = (uint16_t)port;
-		ep->kind = SIM_EP_TCP;
-		return 0;
-	}
-	set_err(why, whylen, "expected unix:PATH or tcp:127.0.0.1:PORT, got \"%s\"", text);
-	return -EINVAL;
-}
-
-int sim_endpoint_format(const struct sim_endpoint *ep, char *buf, size_t len)
-{
-	switch (ep->kind) {
-	case SIM_EP_UNIX:
-		return snprintf(buf, len, "unix:%s", ep->path);
-	case SIM_EP_TCP:
-		return snprintf(buf, len, strchr(ep->host, ':') ? "tcp:[%s]:%u" : "tcp:%s:%u",
-				ep->host, ep->port);
-	default:
-		return snprintf(buf, len, "none");
-	}
-}
+/* ---- serial numbers --------------------------------------------------------------------- */
 
 int sim_dsn_parse(const char *text, uint64_t *dsn)
 {
@@ -304,19 +142,6 @@ struct ctx {
 	size_t errlen;
 };
 
-static bool valid_name(const char *s)
-{
-	const char *p;
-
-	if (!*s || *s == '.' || strlen(s) >= SIM_NAME_MAX)
-		return false;
-	for (p = s; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'))
-			return false;
-	return true;
-}
-
 /* A name operators type: letters, digits, '-', '_', '.' (no '/' or ':', which separate
  * CHASSIS:CARD/pfN/vfM). */
 static int get_name(const struct yd_node *map, const char *key, bool required, char *out,
@@ -327,7 +152,7 @@ static int get_name(const struct yd_node *map, const char *key, bool required, c
 
 	if (rc || !s)
 		return rc;
-	if (!valid_name(s))
+	if (!sim_name_valid(s))
 		return yd_error(yd_map_get(map, key), c->err, c->errlen,
 				"\"%s\" is not a valid name (1..%d of A-Z a-z 0-9 - _ ., not "
 				"starting with '.')", s, SIM_NAME_MAX - 1);
@@ -349,17 +174,33 @@ static int get_text(const struct yd_node *map, const char *key, char *out, struc
 	return 0;
 }
 
+/* An endpoint key: endpoint_parse's syntax, with ${VAR} and ${VAR:-default} expanded in a
+ * unix: path first. *present tells an absent optional key from a given one. */
 static int get_endpoint(const struct yd_node *map, const char *key, bool required,
-			struct sim_endpoint *ep, struct ctx *c)
+			struct endpoint *ep, bool *present, struct ctx *c)
 {
+	const struct yd_node *n;
 	const char *s = NULL;
-	char why[256];
+	char spec[sizeof("unix:") - 1 + ENDPOINT_PATH_MAX], why[256];
 	int rc = yd_map_str(map, key, required, &s, c->err, c->errlen);
 
 	if (rc || !s)
 		return rc;
-	if (sim_endpoint_parse(s, ep, why, sizeof(why)))
-		return yd_error(yd_map_get(map, key), c->err, c->errlen, "%s", why);
+	n = yd_map_get(map, key);
+	if (!strncmp(s, "unix:", 5)) {
+		memcpy(spec, s, 5);
+		rc = env_expand(s + 5, spec + 5, sizeof(spec) - 5, why, sizeof(why));
+		if (rc == -ENAMETOOLONG)
+			fab_seterr(why, sizeof(why), "unix socket path longer than %d bytes",
+				   ENDPOINT_PATH_MAX - 1);
+		if (rc)
+			return yd_error(n, c->err, c->errlen, "%s", why);
+		s = spec;
+	}
+	if (endpoint_parse(s, ep, why, sizeof(why)))
+		return yd_error(n, c->err, c->errlen, "%s", why);
+	if (present)
+		*present = true;
 	return 0;
 }
 
@@ -527,18 +368,6 @@ static int parse_slot(const struct yd_node *m, size_t i, const struct yd_node *s
 	return 0;
 }
 
-static char *dir_join(const char *file, const char *rel)
-{
-	const char *slash = strrchr(file, '/');
-	char *out;
-
-	if (rel[0] == '/' || !slash)
-		return strdup(rel);
-	if (asprintf(&out, "%.*s/%s", (int)(slash - file), file, rel) < 0)
-		return NULL;
-	return out;
-}
-
 static int parse_chassis(const struct yd_doc *doc, struct ctx *c)
 {
 	struct sim_chassis_cfg *cfg = c->cfg;
@@ -556,10 +385,11 @@ static int parse_chassis(const struct yd_doc *doc, struct ctx *c)
 		return rc;
 	if ((n = yd_map_get(root, "dsn")) && (rc = get_dsn(n, &cfg->dsn, c)))
 		return rc;
-	if ((rc = get_endpoint(root, "management", true, &cfg->management, c)) ||
-	    (rc = get_endpoint(root, "bench", false, &cfg->bench, c)))
+	if ((rc = get_endpoint(root, "management", true, &cfg->management, NULL, c)) ||
+	    (rc = get_endpoint(root, "bench", false, &cfg->bench, &cfg->has_bench, c)))
 		return rc;
-	if (cfg->bench.kind && cfg->bench.kind == cfg->management.kind &&
+	/* endpoint_parse zeroes what a kind does not use and spells localhost 127.0.0.1 */
+	if (cfg->has_bench && cfg->bench.kind == cfg->management.kind &&
 	    !strcmp(cfg->bench.path, cfg->management.path) &&
 	    !strcmp(cfg->bench.host, cfg->management.host) &&
 	    cfg->bench.port == cfg->management.port)
@@ -567,7 +397,7 @@ static int parse_chassis(const struct yd_doc *doc, struct ctx *c)
 				"the bench endpoint must differ from the management endpoint");
 	if ((rc = yd_map_str(root, "profiles", true, &s, c->err, c->errlen)))
 		return rc;
-	cfg->profiles_dir = dir_join(cfg->path, s);
+	cfg->profiles_dir = sim_path_beside(cfg->path, s);
 	if (!cfg->profiles_dir)
 		return -ENOMEM;
 
@@ -612,7 +442,7 @@ int sim_chassis_load(const char *path, struct sim_chassis_cfg **out, char *err, 
 	cfg = calloc(1, sizeof(*cfg));
 	if (!cfg || !(cfg->path = strdup(path))) {
 		free(cfg);
-		set_err(err, errlen, "out of memory");
+		fab_seterr(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	c.cfg = cfg;
@@ -620,7 +450,7 @@ int sim_chassis_load(const char *path, struct sim_chassis_cfg **out, char *err, 
 	if (!rc)
 		rc = parse_chassis(doc, &c);
 	if (rc == -ENOMEM)
-		set_err(err, errlen, "%s: out of memory", path);
+		fab_seterr(err, errlen, "%s: out of memory", path);
 	else if (rc && doc)
 		rc = -EINVAL; /* a missing key is a content error, not a missing file */
 	yd_doc_free(doc);

@@ -9,6 +9,7 @@
 
 #include <fmp/fmp.h>
 
+#include "endpoint.h"
 #include "profile.h"
 
 /* Chassis file schema (unknown keys are errors; "=" gives a default):
@@ -37,27 +38,12 @@
  *                                  most significant first ("-" or ":"), or an integer
  *         name: nic0               optional, unique; not "slotN"
  *
- * Endpoints: "unix:PATH" (PATH up to 107 bytes; ${VAR} and ${VAR:-default} expand
- * from the environment, e.g. unix:${XDG_RUNTIME_DIR:-/tmp}/mriov/demo.sock; a relative
- * PATH stays relative to the process's working directory) or "tcp:HOST:PORT" with
- * HOST 127.0.0.1 (any 127.x.y.z), localhost or [::1] only: the management protocol
- * has no authentication, so it never listens beyond loopback. */
-
-#define SIM_NAME_MAX FMP_NAME_MAX
-#define SIM_UNIX_PATH_MAX 108 /* sizeof(sockaddr_un.sun_path) */
-
-enum sim_endpoint_kind {
-	SIM_EP_NONE = 0,
-	SIM_EP_UNIX = 1,
-	SIM_EP_TCP = 2,
-};
-
-struct sim_endpoint {
-	uint8_t kind;                  /* enum sim_endpoint_kind */
-	char path[SIM_UNIX_PATH_MAX];  /* SIM_EP_UNIX, expanded */
-	char host[64];                 /* SIM_EP_TCP: "127.0.0.1", "localhost", "::1" */
-	uint16_t port;                 /* SIM_EP_TCP */
-};
+ * Endpoints, parsed by endpoint_parse (common/endpoint.h): "unix:PATH" (PATH up to 107
+ * bytes once ${VAR} and ${VAR:-default} are expanded from the environment, e.g.
+ * unix:${XDG_RUNTIME_DIR:-/tmp}/mriov/demo.sock; a relative PATH stays relative to the
+ * process's working directory) or "tcp:HOST:PORT" with HOST 127.0.0.1 (any 127.x.y.z),
+ * localhost (kept as 127.0.0.1) or [::1] only: the management protocol has no
+ * authentication, so it never listens beyond loopback. */
 
 struct sim_host_port_cfg {
 	char name[SIM_NAME_MAX];
@@ -90,8 +76,9 @@ struct sim_chassis_cfg {
 	char model[SIM_NAME_MAX];
 	char serial[SIM_NAME_MAX];
 	uint64_t dsn;
-	struct sim_endpoint management;
-	struct sim_endpoint bench; /* kind SIM_EP_NONE when not configured */
+	struct endpoint management;
+	bool has_bench;
+	struct endpoint bench; /* when has_bench */
 	char *profiles_dir; /* resolved against the YAML file's directory */
 	size_t n_ports;
 	struct sim_host_port_cfg *ports;
@@ -117,11 +104,6 @@ const struct sim_slot_cfg *sim_chassis_find_slot(const struct sim_chassis_cfg *c
 const struct sim_slot_cfg *sim_chassis_find_card(const struct sim_chassis_cfg *cfg,
 						 const char *name);
 
-/* Endpoint text as in the file (for command-line overrides too): 0 or -EINVAL with the
- * reason in why. */
-int sim_endpoint_parse(const char *text, struct sim_endpoint *ep, char *why, size_t whylen);
-/* "unix:/run/x.sock" / "tcp:127.0.0.1:7000"; returns snprintf's count. */
-int sim_endpoint_format(const struct sim_endpoint *ep, char *buf, size_t len);
 /* A DSN as text: "00-1b-21-ff-ff-2b-46-e0" (lspci's spelling) or an integer. */
 int sim_dsn_parse(const char *text, uint64_t *dsn);
 void sim_dsn_format(uint64_t dsn, char *buf, size_t len); /* needs 24 bytes */

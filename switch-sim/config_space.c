@@ -1,15 +1,15 @@
 /* Config space of simulated functions: register images plus per-bit write masks (RW and
- * RW1C), the builders for card PFs/VFs and virtual switch ports, and lspci dump output.
+ * RW1C), and the builders for card PFs/VFs and virtual switch ports.
  * Spec references are to PCI Express Base Specification r5.0 unless noted. */
 #include "config_space.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <pci/pci.h>
 
+#include "errbuf.h"
 #include "profile.h"
 
 /* PM Capabilities register (PCI PM r1.2 §3.2.3): at PCI_CAP_FLAGS; version 3 = PM 1.2. */
@@ -49,20 +49,6 @@ struct sim_cfg {
 	bool ari_hier_writable; /* only in the lowest-numbered PF (§9.3.3.3.5) */
 	bool flr;               /* Function Level Reset capable */
 };
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* ---- byte helpers ---------------------------------------------------------------------- */
 
@@ -798,8 +784,8 @@ static int pf_from_dump(struct sim_cfg *c, const struct sim_profile *p, unsigned
 		unsigned at = SIM_CFG_SIZE - SIM_MRIOV_SIZEOF;
 
 		if (!last || !all_zero(c->data, at, SIM_MRIOV_SIZEOF)) {
-			set_err(err, errlen, "%s: no room to add the MR-IOV capability at %#x",
-				p->dump_path, at);
+			fab_seterr(err, errlen, "%s: no room to add the MR-IOV capability at %#x",
+				   p->dump_path, at);
 			return -EINVAL;
 		}
 		ecap_set_next(c, last, at);
@@ -817,12 +803,12 @@ int sim_cfg_build_pf(const struct sim_profile *p, unsigned pf, uint64_t dsn,
 
 	*out = NULL;
 	if (pf >= p->n_pfs) {
-		set_err(err, errlen, "profile %s has %u PFs, no pf%u", p->name, p->n_pfs, pf);
+		fab_seterr(err, errlen, "profile %s has %u PFs, no pf%u", p->name, p->n_pfs, pf);
 		return -EINVAL;
 	}
 	c = cfg_alloc(SIM_CFG_PF);
 	if (!c) {
-		set_err(err, errlen, "out of memory");
+		fab_seterr(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	if (p->dump_config)
@@ -847,14 +833,14 @@ int sim_cfg_build_vf(const struct sim_profile *p, unsigned pf, struct sim_cfg **
 
 	*out = NULL;
 	if (pf >= p->n_pfs || !p->pf[pf].has_sriov) {
-		set_err(err, errlen, "profile %s: pf%u has no SR-IOV capability", p->name, pf);
+		fab_seterr(err, errlen, "profile %s: pf%u has no SR-IOV capability", p->name, pf);
 		return -EINVAL;
 	}
 	pp = &p->pf[pf];
 	s = &pp->sriov;
 	c = cfg_alloc(SIM_CFG_VF);
 	if (!c) {
-		set_err(err, errlen, "out of memory");
+		fab_seterr(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	/* §9.3.4.1: Vendor/Device ID 0xffff; class, revision, subsystem as the PF;
@@ -886,12 +872,12 @@ int sim_cfg_build_vf_host_view(const struct sim_cfg *pf, const struct sim_cfg *v
 
 	*out = NULL;
 	if (!pf->sriov || vf->kind != SIM_CFG_VF) {
-		set_err(err, errlen, "host view needs an SR-IOV PF and one of its VFs");
+		fab_seterr(err, errlen, "host view needs an SR-IOV PF and one of its VFs");
 		return -EINVAL;
 	}
 	c = sim_cfg_dup(vf);
 	if (!c) {
-		set_err(err, errlen, "out of memory");
+		fab_seterr(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	c->kind = SIM_CFG_VF_HOST;
@@ -988,8 +974,8 @@ static int check_port(const struct sim_port_params *pp, char *err, size_t errlen
 {
 	if (pp->speed < FMP_SPEED_2_5GT || pp->speed > FMP_SPEED_64GT || !pp->width ||
 	    pp->width > 32) {
-		set_err(err, errlen, "port %u: invalid link x%u speed %u", pp->port_number,
-			pp->width, pp->speed);
+		fab_seterr(err, errlen, "port %u: invalid link x%u speed %u", pp->port_number,
+			   pp->width, pp->speed);
 		return -EINVAL;
 	}
 	return 0;
@@ -1006,7 +992,7 @@ int sim_cfg_build_usp(const struct sim_port_params *pp, struct sim_cfg **out, ch
 		return rc;
 	c = bridge_common(pp, PCI_EXP_TYPE_UPSTREAM);
 	if (!c) {
-		set_err(err, errlen, "out of memory");
+		fab_seterr(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	ecap_set_next(c, SIM_CFG_ECAP_AER, SIM_CFG_BR_ECAP_DSN);
@@ -1027,12 +1013,12 @@ int sim_cfg_build_dsp(const struct sim_port_params *pp, struct sim_cfg **out, ch
 	if ((rc = check_port(pp, err, errlen)))
 		return rc;
 	if (pp->slot > FIELD_MAX(PCI_EXP_SLTCAP_PSN)) {
-		set_err(err, errlen, "Physical Slot Number %u does not fit 13 bits", pp->slot);
+		fab_seterr(err, errlen, "Physical Slot Number %u does not fit 13 bits", pp->slot);
 		return -EINVAL;
 	}
 	c = bridge_common(pp, PCI_EXP_TYPE_DOWNSTREAM);
 	if (!c) {
-		set_err(err, errlen, "out of memory");
+		fab_seterr(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	/* Slot Capabilities (§7.5.3.9): 75 W slot power limit (value 75, scale 1.0x). */
@@ -1361,52 +1347,4 @@ int sim_cfg_write(struct sim_cfg *cfg, unsigned off, unsigned size, uint32_t val
 			eff |= SIM_CFG_EFF_SBR;
 	}
 	return eff;
-}
-
-/* ---- lspci text ------------------------------------------------------------------------------ */
-
-int sim_cfg_format_lspci_bytes(FILE *out, unsigned domain, unsigned bus, unsigned dev,
-			       unsigned fn, const char *description, const uint8_t *bytes,
-			       size_t len)
-{
-	char line[256];
-	int n;
-	size_t i, j;
-
-	if (bus > 0xff || dev > 0x1f || fn > 7 || domain > 0xffff ||
-	    (len != 64 && len != 256 && len != SIM_CFG_SIZE))
-		return -EINVAL;
-	/* lib/dump.c recognises "BB:DD.F " only with the space (PCIE-NOTES A.1) */
-	if (domain)
-		n = snprintf(line, sizeof(line), "%04x:%02x:%02x.%u ", domain, bus, dev, fn);
-	else
-		n = snprintf(line, sizeof(line), "%02x:%02x.%u ", bus, dev, fn);
-	if (description) {
-		/* dump.c reads lines with a 256-byte buffer: keep it under 255 characters */
-		for (i = 0; description[i] && (size_t)n < 250; i++)
-			line[n++] = description[i] == '\n' || description[i] == '\r' ? ' '
-											: description[i];
-		line[n] = '\0';
-	}
-	if (fprintf(out, "%s\n", line) < 0)
-		return -EIO;
-	for (i = 0; i < len; i += 16) {
-		if (fprintf(out, i < 0x100 ? "%02zx:" : "%03zx:", i) < 0)
-			return -EIO;
-		for (j = 0; j < 16; j++)
-			if (fprintf(out, " %02x", bytes[i + j]) < 0)
-				return -EIO;
-		if (fputc('\n', out) == EOF)
-			return -EIO;
-	}
-	if (fputc('\n', out) == EOF)
-		return -EIO;
-	return 0;
-}
-
-int sim_cfg_format_lspci(FILE *out, unsigned domain, unsigned bus, unsigned dev, unsigned fn,
-			 const char *description, const struct sim_cfg *cfg)
-{
-	return sim_cfg_format_lspci_bytes(out, domain, bus, dev, fn, description, cfg->data,
-					  SIM_CFG_SIZE);
 }

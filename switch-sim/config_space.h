@@ -6,7 +6,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include <fmp/fmp.h>
 
@@ -206,19 +205,5 @@ int sim_cfg_sriov_state(const struct sim_cfg *cfg, struct sim_sriov_state *st);
 /* Where the MSI-X PBA goes in a BAR after a table of `vectors` entries at table_offset:
  * the next 4 KiB boundary if the BAR is big enough, else right after the table. */
 uint64_t sim_msix_pba_offset(uint32_t table_offset, uint16_t vectors, uint64_t bar_size);
-
-/* ---- lspci -xxxx text ------------------------------------------------------------------- */
-
-/* Writes one device in lspci's dump format (PCIE-NOTES A.1): "BB:DD.F description"
- * ("DDDD:BB:DD.F " when domain != 0; the space after the BDF is always there), the
- * 4096 bytes as 256 lines "OFF: xx xx ..." (%02x: offsets below 0x100, %03x: above),
- * then an empty line. Newlines in description become spaces; it is cut so the line
- * stays under 255 characters. Returns 0 or -EIO. */
-int sim_cfg_format_lspci(FILE *out, unsigned domain, unsigned bus, unsigned dev, unsigned fn,
-			 const char *description, const struct sim_cfg *cfg);
-/* Same from bytes; len is 64, 256 or 4096. */
-int sim_cfg_format_lspci_bytes(FILE *out, unsigned domain, unsigned bus, unsigned dev,
-			       unsigned fn, const char *description, const uint8_t *bytes,
-			       size_t len);
 
 #endif

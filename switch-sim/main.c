@@ -83,22 +83,12 @@ static void on_signal(uv_signal_t *s, int signum)
 	uv_close((uv_handle_t *)&a->sig_int, NULL);
 }
 
-/* The chassis's endpoint as common/endpoint.h spells it. */
-static int to_endpoint(const struct sim_endpoint *in, struct endpoint *out, char *err, size_t errlen)
-{
-	char spec[256];
-
-	sim_endpoint_format(in, spec, sizeof(spec));
-	return endpoint_parse(spec, out, err, errlen);
-}
-
 static int bench_client_main(const char *chassis_path, const char *bench_spec, int argc,
 			     char **argv)
 {
 	struct sim_chassis_cfg *cfg = NULL;
 	struct endpoint ep;
 	char err[1024];
-	int rc;
 
 	if (bench_spec) {
 		if (endpoint_parse(bench_spec, &ep, err, sizeof(err))) {
@@ -110,18 +100,14 @@ static int bench_client_main(const char *chassis_path, const char *bench_spec, i
 			fprintf(stderr, "switch-sim: %s\n", err);
 			return 2;
 		}
-		if (cfg->bench.kind == SIM_EP_NONE) {
+		if (!cfg->has_bench) {
 			fprintf(stderr, "switch-sim: %s has no bench endpoint; use -b ENDPOINT\n",
 				chassis_path);
 			sim_chassis_cfg_free(cfg);
 			return 2;
 		}
-		rc = to_endpoint(&cfg->bench, &ep, err, sizeof(err));
+		ep = cfg->bench;
 		sim_chassis_cfg_free(cfg);
-		if (rc) {
-			fprintf(stderr, "switch-sim: bench endpoint: %s\n", err);
-			return 2;
-		}
 	} else if (getenv("SWITCH_SIM_BENCH")) {
 		if (endpoint_parse(getenv("SWITCH_SIM_BENCH"), &ep, err, sizeof(err))) {
 			fprintf(stderr, "switch-sim: SWITCH_SIM_BENCH: %s\n", err);
@@ -214,15 +200,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "switch-sim: %s\n", err);
 		return 2;
 	}
-	if (mgmt_spec ? endpoint_parse(mgmt_spec, &mgmt_ep, err, sizeof(err))
-		      : to_endpoint(&cfg->management, &mgmt_ep, err, sizeof(err))) {
+	mgmt_ep = cfg->management;
+	if (mgmt_spec && endpoint_parse(mgmt_spec, &mgmt_ep, err, sizeof(err))) {
 		fprintf(stderr, "switch-sim: management endpoint: %s\n", err);
 		sim_chassis_cfg_free(cfg);
 		return 2;
 	}
-	if (bench_spec || cfg->bench.kind != SIM_EP_NONE) {
-		if (bench_spec ? endpoint_parse(bench_spec, &bench_ep, err, sizeof(err))
-			       : to_endpoint(&cfg->bench, &bench_ep, err, sizeof(err))) {
+	bench_ep = cfg->bench;
+	have_bench = cfg->has_bench;
+	if (bench_spec) {
+		if (endpoint_parse(bench_spec, &bench_ep, err, sizeof(err))) {
 			fprintf(stderr, "switch-sim: bench endpoint: %s\n", err);
 			sim_chassis_cfg_free(cfg);
 			return 2;

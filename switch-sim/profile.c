@@ -56,21 +56,8 @@
 #include <pci/pci.h>
 
 #include "config_space.h"
+#include "errbuf.h"
 #include "yaml_doc.h"
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static uint16_t le16(const uint8_t *b, unsigned off)
 {
@@ -92,7 +79,32 @@ static bool is_pow2(uint64_t v)
 	return v && !(v & (v - 1));
 }
 
-/* ---- shared YAML value parsers ------------------------------------------------------ */
+/* ---- helpers shared with the chassis loader ----------------------------------------- */
+
+bool sim_name_valid(const char *s)
+{
+	const char *p;
+
+	if (!*s || *s == '.' || strlen(s) >= SIM_NAME_MAX)
+		return false;
+	for (p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'))
+			return false;
+	return true;
+}
+
+char *sim_path_beside(const char *file, const char *rel)
+{
+	const char *slash = strrchr(file, '/');
+	char *out;
+
+	if (rel[0] == '/' || !slash)
+		return strdup(rel);
+	if (asprintf(&out, "%.*s/%s", (int)(slash - file), file, rel) < 0)
+		return NULL;
+	return out;
+}
 
 int sim_yaml_link_speed(const struct yd_node *n, uint8_t *speed, char *err, size_t errlen)
 {
@@ -234,12 +246,12 @@ int sim_profile_read_dump(const char *path, uint8_t *cfg, size_t *len, char *err
 	f = fopen(path, "r");
 	if (!f) {
 		rc = -errno;
-		set_err(err, errlen, "%s: %s", path, strerror(errno));
+		fab_seterr(err, errlen, "%s: %s", path, strerror(errno));
 		return rc;
 	}
 	fclose(f);
 	if (strlen(path) >= sizeof(name)) {
-		set_err(err, errlen, "%s: path too long", path);
+		fab_seterr(err, errlen, "%s: path too long", path);
 		return -EINVAL;
 	}
 	strcpy(name, path);
@@ -249,13 +261,13 @@ int sim_profile_read_dump(const char *path, uint8_t *cfg, size_t *len, char *err
 	ctx.msg[0] = '\0';
 	tls_dump_ctx = &ctx;
 	if (setjmp(ctx.jb)) {
-		set_err(err, errlen, "%s: libpci: %s", path, ctx.msg);
+		fab_seterr(err, errlen, "%s: libpci: %s", path, ctx.msg);
 		rc = -EINVAL;
 		goto out;
 	}
 	acc = pci_alloc();
 	if (!acc) {
-		set_err(err, errlen, "%s: out of memory", path);
+		fab_seterr(err, errlen, "%s: out of memory", path);
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -269,8 +281,9 @@ int sim_profile_read_dump(const char *path, uint8_t *cfg, size_t *len, char *err
 	for (n = 0, d = acc->devices; d; d = d->next)
 		n++;
 	if (n != 1) {
-		set_err(err, errlen, "%s: the dump holds %d devices; a profile dump holds exactly one",
-			path, n);
+		fab_seterr(err, errlen,
+			   "%s: the dump holds %d devices; a profile dump holds exactly one",
+			   path, n);
 		rc = -EINVAL;
 		goto out;
 	}
@@ -281,7 +294,8 @@ int sim_profile_read_dump(const char *path, uint8_t *cfg, size_t *len, char *err
 			break;
 		}
 	if (!*len) {
-		set_err(err, errlen, "%s: the dump holds fewer than 64 bytes of config space", path);
+		fab_seterr(err, errlen, "%s: the dump holds fewer than 64 bytes of config space",
+			   path);
 		rc = -EINVAL;
 		goto out;
 	}
@@ -694,31 +708,6 @@ static int profile_from_dump(struct sim_profile *p, const struct yd_node *where,
 	return 0;
 }
 
-static bool valid_name(const char *s)
-{
-	const char *p;
-
-	if (!*s || *s == '.' || strlen(s) > 63)
-		return false;
-	for (p = s; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'))
-			return false;
-	return true;
-}
-
-static char *dir_join(const char *file, const char *rel)
-{
-	const char *slash = strrchr(file, '/');
-	char *out;
-
-	if (rel[0] == '/' || !slash)
-		return strdup(rel);
-	if (asprintf(&out, "%.*s/%s", (int)(slash - file), file, rel) < 0)
-		return NULL;
-	return out;
-}
-
 static int parse_profile(struct sim_profile *p, const struct yd_doc *doc, struct parse *ps)
 {
 	const struct yd_node *root = yd_root(doc), *n, *pfs;
@@ -736,7 +725,7 @@ static int parse_profile(struct sim_profile *p, const struct yd_doc *doc, struct
 		ps->dump = true;
 		if ((rc = yd_get_str(n, &rel, ps->err, ps->errlen)))
 			return rc;
-		p->dump_path = dir_join(p->path, rel);
+		p->dump_path = sim_path_beside(p->path, rel);
 		if (p->dump_path) {
 			char *real = realpath(p->dump_path, NULL);
 
@@ -877,7 +866,7 @@ int sim_profile_check_rids(const struct sim_profile *p, char *err, size_t errlen
 
 	used = malloc(65536 / 8);
 	if (!used) {
-		set_err(err, errlen, "out of memory");
+		fab_seterr(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	for (ari = 0; ari < 2 && !rc; ari++) {
@@ -895,18 +884,19 @@ int sim_profile_check_rids(const struct sim_profile *p, char *err, size_t errlen
 				uint32_t rid = pf + ofs + (uint32_t)stride * vf;
 
 				if (rid > 0xffff) {
-					set_err(err, errlen,
-						"pf%u/vf%u: Routing ID beyond 16 bits (offset %u, "
-						"stride %u, ARI %s)", pf, vf, ofs, stride,
-						ari ? "on" : "off");
+					fab_seterr(err, errlen,
+						   "pf%u/vf%u: Routing ID beyond 16 bits "
+						   "(offset %u, stride %u, ARI %s)", pf, vf, ofs,
+						   stride, ari ? "on" : "off");
 					rc = -EINVAL;
 					break;
 				}
 				if (used[rid / 8] & (1u << (rid % 8))) {
-					set_err(err, errlen,
-						"pf%u/vf%u: Routing ID +%u (offset %u, stride %u, "
-						"ARI %s) collides with another function of the card",
-						pf, vf, rid, ofs, stride, ari ? "on" : "off");
+					fab_seterr(err, errlen,
+						   "pf%u/vf%u: Routing ID +%u (offset %u, "
+						   "stride %u, ARI %s) collides with another "
+						   "function of the card", pf, vf, rid, ofs, stride,
+						   ari ? "on" : "off");
 					rc = -EINVAL;
 					break;
 				}
@@ -939,9 +929,9 @@ int sim_profile_load(const char *profiles_dir, const char *name, struct sim_prof
 	int rc;
 
 	*out = NULL;
-	if (!valid_name(name)) {
-		set_err(err, errlen, "invalid profile name \"%s\" (letters, digits, '-', '_', '.')",
-			name);
+	if (!sim_name_valid(name)) {
+		fab_seterr(err, errlen,
+			   "invalid profile name \"%s\" (letters, digits, '-', '_', '.')", name);
 		return -EINVAL;
 	}
 	p = calloc(1, sizeof(*p));
@@ -957,7 +947,7 @@ int sim_profile_load(const char *profiles_dir, const char *name, struct sim_prof
 		goto out;
 	rc = parse_profile(p, doc, &ps);
 	if (rc == -ENOMEM)
-		set_err(err, errlen, "%s: out of memory", p->path);
+		fab_seterr(err, errlen, "%s: out of memory", p->path);
 	if (rc == -ENOENT)
 		rc = -EINVAL; /* a missing key, not a missing profile */
 out:
@@ -970,6 +960,6 @@ out:
 	return 0;
 nomem:
 	sim_profile_free(p);
-	set_err(err, errlen, "out of memory");
+	fab_seterr(err, errlen, "out of memory");
 	return -ENOMEM;
 }

@@ -11,6 +11,7 @@
 
 struct yd_node;
 
+#define SIM_NAME_MAX FMP_NAME_MAX /* a name buffer, NUL included */
 #define SIM_MAX_PFS FMP_MAX_PFS
 #define SIM_NUM_BARS 6 /* type-0 BARs, and VF BARs in the SR-IOV capability */
 
@@ -94,6 +95,14 @@ int sim_profile_read_dump(const char *path, uint8_t *cfg, size_t *len, char *err
 /* The RID of each PF and each of its TotalVFs VFs, relative to PF0, in both ARI modes:
  * 0, or -EINVAL naming the two functions that would share a Routing ID. */
 int sim_profile_check_rids(const struct sim_profile *p, char *err, size_t errlen);
+
+/* Helpers shared with the chassis loader. A name (profile, chassis, host port, card) is
+ * 1..SIM_NAME_MAX - 1 of A-Z a-z 0-9 '-' '_' '.', not starting with '.': no '/' or ':',
+ * which separate CHASSIS:CARD/pfN/vfM. sim_path_beside resolves rel against the
+ * directory holding file (rel as is when absolute, or when file has no '/'); malloc'd,
+ * NULL when out of memory. */
+bool sim_name_valid(const char *s);
+char *sim_path_beside(const char *file, const char *rel);
 
 /* YAML helpers shared with the chassis loader. A link speed is a generation 1..6
  * or "2.5GT", "5GT", "8GT", "16GT", "32GT", "64GT" (an optional "/s" allowed), or

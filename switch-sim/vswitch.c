@@ -4,11 +4,12 @@
 #include "vswitch.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <pci/pci.h>
+
+#include "errbuf.h"
 
 struct sim_vswitch {
 	struct sim_vswitch_params p;
@@ -16,20 +17,6 @@ struct sim_vswitch {
 	struct sim_cfg *usp;
 	struct sim_cfg *dsp[SIM_VSWITCH_MAX_VPPB];
 };
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static uint8_t last_bus(unsigned n_vppb)
 {
@@ -54,13 +41,13 @@ int sim_vswitch_new(const struct sim_vswitch_params *p, struct sim_vswitch **out
 
 	*out = NULL;
 	if (!p->n_vppb || p->n_vppb > SIM_VSWITCH_MAX_VPPB) {
-		set_err(err, errlen, "host port %u: %u vPPBs (1..%u)", p->port, p->n_vppb,
-			SIM_VSWITCH_MAX_VPPB);
+		fab_seterr(err, errlen, "host port %u: %u vPPBs (1..%u)", p->port, p->n_vppb,
+			   SIM_VSWITCH_MAX_VPPB);
 		return -EINVAL;
 	}
 	vs = calloc(1, sizeof(*vs));
 	if (!vs) {
-		set_err(err, errlen, "out of memory");
+		fab_seterr(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	vs->p = *p;

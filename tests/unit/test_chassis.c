@@ -41,9 +41,10 @@ static void test_demo(void **state)
 	assert_string_equal(c->name, "demo");
 	assert_string_equal(c->model, "mriov-sim MRS-4");
 	assert_int_equal(c->dsn, 0x0010b5ffff874901ull);
-	assert_int_equal(c->management.kind, SIM_EP_UNIX);
+	assert_int_equal(c->management.kind, ENDPOINT_UNIX);
 	assert_string_equal(c->management.path, "/run/user/4242/mriov-fabric/demo.sock");
-	assert_int_equal(c->bench.kind, SIM_EP_UNIX);
+	assert_true(c->has_bench);
+	assert_int_equal(c->bench.kind, ENDPOINT_UNIX);
 	assert_string_equal(c->bench.path, "/run/user/4242/mriov-fabric/demo-bench.sock");
 	assert_non_null(strstr(c->profiles_dir, "configs/chassis/../profiles"));
 
@@ -193,9 +194,12 @@ static void test_valid_minimal(void **state)
 	      f);
 	fclose(f);
 	assert_int_equal(sim_chassis_load(t->path, &c, err, sizeof(err)), 0);
-	assert_int_equal(c->bench.kind, SIM_EP_TCP);
+	assert_true(c->has_bench);
+	assert_int_equal(c->bench.kind, ENDPOINT_TCP);
 	assert_string_equal(c->bench.host, "127.0.0.1");
 	assert_int_equal(c->bench.port, 7001);
+	assert_int_equal(c->management.kind, ENDPOINT_UNIX);
+	assert_string_equal(c->management.path, "/tmp/t.sock");
 	assert_string_equal(c->model, "mriov-sim");
 	assert_int_equal(c->n_slots, 4);
 	assert_false(c->slots[0].has_card);
@@ -290,18 +294,46 @@ static void test_errors(void **state)
 	       -EINVAL,
 	       "9:51: slots[0].card.name: card name \"slot2\" would shadow the slot alias of that "
 	       "form; pick another");
-	/* endpoints */
+	/* endpoints: endpoint_parse's reasons, at the key's position */
 	expect(t, "name: t\nmanagement: tcp:10.0.0.1:7000\n", -EINVAL,
-	       "2:13: management: tcp host 10.0.0.1 is not loopback: the management protocol has "
-	       "no authentication, use 127.0.0.1, localhost or [::1]");
+	       "2:13: management: endpoint \"tcp:10.0.0.1:7000\": only loopback addresses "
+	       "(127.0.0.0/8, ::1) are allowed");
+	expect(t, "name: t\nmanagement: tcp:127.0.0.256:7000\n", -EINVAL,
+	       "2:13: management: endpoint \"tcp:127.0.0.256:7000\": only loopback addresses "
+	       "(127.0.0.0/8, ::1) are allowed");
 	expect(t, "name: t\nmanagement: udp:1\n", -EINVAL,
-	       "2:13: management: expected unix:PATH or tcp:127.0.0.1:PORT, got \"udp:1\"");
+	       "2:13: management: endpoint \"udp:1\": expected unix:PATH or tcp:127.0.0.1:PORT");
 	expect(t, "name: t\nmanagement: tcp:127.0.0.1:0\n", -EINVAL,
-	       "2:13: management: tcp port \"0\" is not 1..65535");
+	       "2:13: management: endpoint \"tcp:127.0.0.1:0\": port must be a number from 1 to "
+	       "65535");
+	expect(t, "name: t\nmanagement: \"unix:\"\n", -EINVAL,
+	       "2:13: management: endpoint \"unix:\": empty socket path");
+	setenv("MRIOV_TEST_EMPTY", "", 1);
+	expect(t, "name: t\nmanagement: unix:${MRIOV_TEST_EMPTY}\n", -EINVAL,
+	       "2:13: management: environment variable MRIOV_TEST_EMPTY is not set");
 	expect(t, "name: t\nmanagement: unix:${MRIOV_TEST_UNSET_VAR}/x\n", -EINVAL,
 	       "2:13: management: environment variable MRIOV_TEST_UNSET_VAR is not set");
+	expect(t, "name: t\nmanagement: unix:/x/${MRIOV_TEST_UNSET_VAR\n", -EINVAL,
+	       "2:13: management: unterminated \"${\" in \"${MRIOV_TEST_UNSET_VAR\"");
 	expect(t, "name: t\nmanagement: unix:/tmp/a\nbench: unix:/tmp/a\n", -EINVAL,
 	       "3:8: bench: the bench endpoint must differ from the management endpoint");
+	expect(t, "name: t\nmanagement: tcp:localhost:7000\nbench: tcp:127.0.0.1:7000\n", -EINVAL,
+	       "3:8: bench: the bench endpoint must differ from the management endpoint");
+	{
+		/* 107 bytes of path fit a sockaddr_un, 108 do not, expanded or written out */
+		char text[512], path[120];
+
+		memset(path, 'p', sizeof(path));
+		path[0] = '/';
+		path[108] = '\0';
+		setenv("MRIOV_TEST_LONG", path, 1);
+		expect(t, "name: t\nmanagement: unix:${MRIOV_TEST_LONG}\n", -EINVAL,
+		       "2:13: management: unix socket path longer than 107 bytes");
+		snprintf(text, sizeof(text), "name: t\nmanagement: unix:%s\n", path);
+		expect(t, text, -EINVAL,
+		       "2:13: management: unix socket path longer than 107 bytes");
+		unsetenv("MRIOV_TEST_LONG");
+	}
 	expect(t, "name: t\n", -EINVAL, "1:1: missing required key \"management\"");
 	/* YAML syntax */
 	expect(t, "name: t\nmanagement: [unix:/x\n", -EINVAL,
@@ -333,40 +365,64 @@ static void test_errors(void **state)
 	assert_null(c);
 }
 
-static void test_endpoints_and_dsn(void **state)
+/* Loads "name: t\nmanagement: MGMT\n" + the minimal rest into *c. */
+static void load_endpoint(struct tmp *t, const char *mgmt, struct sim_chassis_cfg **c)
 {
-	struct sim_endpoint ep;
-	char why[256], buf[128];
+	char err[1024];
+	FILE *f;
+
+	snprintf(t->path, sizeof(t->path), "%s/ep.yaml", t->dir);
+	f = fopen(t->path, "w");
+	assert_non_null(f);
+	fprintf(f, "name: t\nmanagement: %s\nprofiles: " PROFILES "\n" PORTS "slots: []\n", mgmt);
+	fclose(f);
+	if (sim_chassis_load(t->path, c, err, sizeof(err)))
+		fail_msg("%s: %s", mgmt, err);
+	assert_false((*c)->has_bench);
+}
+
+static void test_endpoints(void **state)
+{
+	struct tmp *t = *state;
+	struct sim_chassis_cfg *c;
+	char buf[160];
+
+	load_endpoint(t, "tcp:localhost:80", &c);
+	assert_int_equal(c->management.kind, ENDPOINT_TCP);
+	assert_string_equal(c->management.host, "127.0.0.1");
+	assert_int_equal(c->management.port, 80);
+	sim_chassis_cfg_free(c);
+	load_endpoint(t, "tcp:[::1]:9000", &c);
+	assert_string_equal(c->management.host, "::1");
+	endpoint_format(&c->management, buf, sizeof(buf));
+	assert_string_equal(buf, "tcp:[::1]:9000");
+	sim_chassis_cfg_free(c);
+	load_endpoint(t, "tcp:127.3.2.1:65535", &c);
+	assert_string_equal(c->management.host, "127.3.2.1");
+	sim_chassis_cfg_free(c);
+	load_endpoint(t, "unix:rel/x.sock", &c);
+	assert_string_equal(c->management.path, "rel/x.sock");
+	sim_chassis_cfg_free(c);
+	setenv("MRIOV_TEST_EMPTY", "", 1);
+	load_endpoint(t, "unix:${MRIOV_TEST_EMPTY:-/d}/s", &c);
+	assert_string_equal(c->management.path, "/d/s");
+	sim_chassis_cfg_free(c);
+	memset(buf, 'p', 107);
+	buf[0] = '/';
+	buf[107] = '\0';
+	setenv("MRIOV_TEST_LONG", buf, 1);
+	load_endpoint(t, "unix:${MRIOV_TEST_LONG}", &c);
+	assert_int_equal(strlen(c->management.path), 107);
+	sim_chassis_cfg_free(c);
+	unsetenv("MRIOV_TEST_LONG");
+}
+
+static void test_dsn(void **state)
+{
+	char buf[32];
 	uint64_t dsn;
 
 	(void)state;
-	assert_int_equal(sim_endpoint_parse("tcp:localhost:80", &ep, why, sizeof(why)), 0);
-	assert_int_equal(ep.kind, SIM_EP_TCP);
-	assert_int_equal(ep.port, 80);
-	assert_int_equal(sim_endpoint_parse("tcp:[::1]:9000", &ep, why, sizeof(why)), 0);
-	assert_string_equal(ep.host, "::1");
-	sim_endpoint_format(&ep, buf, sizeof(buf));
-	assert_string_equal(buf, "tcp:[::1]:9000");
-	assert_int_equal(sim_endpoint_parse("tcp:127.3.2.1:65535", &ep, why, sizeof(why)), 0);
-	assert_int_equal(sim_endpoint_parse("tcp:127.0.0.1:65536", &ep, why, sizeof(why)), -EINVAL);
-	assert_int_equal(sim_endpoint_parse("tcp:0.0.0.0:1", &ep, why, sizeof(why)), -EINVAL);
-	assert_int_equal(sim_endpoint_parse("tcp:[::]:1", &ep, why, sizeof(why)), -EINVAL);
-	assert_int_equal(sim_endpoint_parse("tcp:127.0.0.1:-5", &ep, why, sizeof(why)), -EINVAL);
-	assert_int_equal(sim_endpoint_parse("unix:", &ep, why, sizeof(why)), -EINVAL);
-	assert_int_equal(sim_endpoint_parse("unix:rel/x.sock", &ep, why, sizeof(why)), 0);
-	assert_string_equal(ep.path, "rel/x.sock");
-	sim_endpoint_format(&ep, buf, sizeof(buf));
-	assert_string_equal(buf, "unix:rel/x.sock");
-	memset(buf, 'a', 120);
-	memcpy(buf, "unix:", 5);
-	buf[120] = '\0';
-	assert_int_equal(sim_endpoint_parse(buf, &ep, why, sizeof(why)), -EINVAL);
-	assert_string_equal(why, "unix socket path longer than 107 bytes");
-	setenv("MRIOV_TEST_EMPTY", "", 1);
-	assert_int_equal(sim_endpoint_parse("unix:${MRIOV_TEST_EMPTY:-/d}/s", &ep, why, sizeof(why)),
-			 0);
-	assert_string_equal(ep.path, "/d/s");
-
 	assert_int_equal(sim_dsn_parse("00-1b-21-ff-ff-2b-46-e0", &dsn), 0);
 	assert_int_equal(dsn, 0x001b21ffff2b46e0ull);
 	sim_dsn_format(dsn, buf, sizeof(buf));
@@ -388,7 +444,8 @@ int main(void)
 		cmocka_unit_test(test_large),
 		cmocka_unit_test_setup_teardown(test_valid_minimal, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_errors, setup_tmp, teardown_tmp),
-		cmocka_unit_test(test_endpoints_and_dsn),
+		cmocka_unit_test_setup_teardown(test_endpoints, setup_tmp, teardown_tmp),
+		cmocka_unit_test(test_dsn),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

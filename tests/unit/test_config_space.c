@@ -1,5 +1,6 @@
 /* Unit tests for switch-sim/config_space: built config spaces decoded by libpci, write
- * masks, SR-IOV rules, VF routing IDs, bridge slot registers and lspci dump output. */
+ * masks, SR-IOV rules, VF routing IDs, bridge slot registers, and a whole 4 KiB image
+ * written as lspci text (common/lspci_text) and read back by libpci's dump reader. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include <pci/pci.h>
 
 #include "config_space.h"
+#include "lspci_text.h"
 #include "profile.h"
 
 #define PROFILES FABRIC_SOURCE_DIR "/configs/profiles"
@@ -712,7 +714,7 @@ static void test_upstream_port(void **state)
 	decoded_free(x);
 }
 
-/* ---- lspci output --------------------------------------------------------------------------- */
+/* ---- lspci text round trip ----------------------------------------------------------------- */
 
 static void test_lspci_format_round_trip(void **state)
 {
@@ -728,10 +730,10 @@ static void test_lspci_format_round_trip(void **state)
 
 	snprintf(path, sizeof(path), "%s/host.lspci", f->dir);
 	fp = fopen(path, "w");
-	assert_int_equal(sim_cfg_format_lspci(fp, 0, 0x03, 0, 0, "Ethernet controller:\nIntel",
-					      pf), 0);
-	assert_int_equal(sim_cfg_format_lspci(fp, 0x10, 0x04, 0x1f, 7, NULL, pf), 0);
-	assert_int_equal(sim_cfg_format_lspci(fp, 0, 256, 0, 0, NULL, pf), -EINVAL);
+	assert_int_equal(lspci_text_write(fp, -1, 0x03, 0, 0, "Ethernet controller:\nIntel",
+					  sim_cfg_data(pf), SIM_CFG_SIZE), 0);
+	assert_int_equal(lspci_text_write(fp, 0x10, 0x04, 0x1f, 7, NULL, sim_cfg_data(pf),
+					  SIM_CFG_SIZE), 0);
 	fclose(fp);
 
 	fp = fopen(path, "r");

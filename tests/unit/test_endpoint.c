@@ -1,4 +1,5 @@
-/* endpoint tests: spec parsing (unix, tcp, loopback-only rule) and stale socket handling. */
+/* endpoint tests: spec parsing (unix, tcp, loopback-only rule with well-formed addresses)
+ * and stale socket handling. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -33,8 +34,23 @@ static void test_parse(void **state)
 	assert_int_equal(endpoint_parse("tcp:localhost:80", &ep, err, sizeof(err)), 0);
 	assert_string_equal(ep.host, "127.0.0.1");
 
+	assert_int_equal(endpoint_parse("tcp:127.3.2.1:65535", &ep, err, sizeof(err)), 0);
+	assert_string_equal(ep.host, "127.3.2.1");
+	assert_int_equal(endpoint_parse("tcp:::1:9", &ep, err, sizeof(err)), 0);
+	assert_string_equal(ep.host, "::1");
+
 	assert_int_equal(endpoint_parse("tcp:10.0.0.1:80", &ep, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "only loopback"));
+	/* loopback means an address libuv can bind: a dotted quad in 127/8, or ::1 */
+	assert_int_equal(endpoint_parse("tcp:0.0.0.0:1", &ep, err, sizeof(err)), -EINVAL);
+	assert_int_equal(endpoint_parse("tcp:[::]:1", &ep, err, sizeof(err)), -EINVAL);
+	assert_int_equal(endpoint_parse("tcp:127.0.0.256:80", &ep, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "only loopback"));
+	assert_int_equal(endpoint_parse("tcp:127.foo:80", &ep, err, sizeof(err)), -EINVAL);
+	assert_int_equal(endpoint_parse("tcp:127.1:80", &ep, err, sizeof(err)), -EINVAL);
+	assert_int_equal(endpoint_parse("tcp:127.0.0.1.5:80", &ep, err, sizeof(err)), -EINVAL);
+	assert_int_equal(endpoint_parse("tcp::80", &ep, err, sizeof(err)), -EINVAL);
+	assert_int_equal(endpoint_parse("tcp:127.0.0.1:-5", &ep, err, sizeof(err)), -EINVAL);
 	assert_int_equal(endpoint_parse("tcp:127.0.0.1:0", &ep, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "port must be"));
 	assert_int_equal(endpoint_parse("tcp:127.0.0.1:70000", &ep, err, sizeof(err)), -EINVAL);

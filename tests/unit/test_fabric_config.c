@@ -199,6 +199,25 @@ static void test_env_expansion(void **state)
 		   "\"${FM_TEST_RUN/r.sock\"");
 	expect_err("hooks_dir: ${:-x}\n" GOOD_CHASSIS, -EINVAL,
 		   "fabric.yaml:1:12: hooks_dir: bad variable name in \"${:-x}\"");
+	{
+		/* the expansion is bounded by PATH_MAX (4096), in paths and endpoints alike */
+		char *big = malloc(4096);
+
+		assert_non_null(big);
+		memset(big, 'd', 4095);
+		big[0] = '/';
+		big[4095] = '\0';
+		assert_int_equal(setenv("FM_TEST_BIG", big, 1), 0);
+		free(big);
+		cfg = load_ok("state_dir: ${FM_TEST_BIG}\n" GOOD_CHASSIS);
+		assert_int_equal(strlen(cfg->state_dir), 4095);
+		fm_fabric_config_free(cfg);
+		expect_err("state_dir: ${FM_TEST_BIG}x\n" GOOD_CHASSIS, -EINVAL,
+			   "fabric.yaml:1:12: state_dir: path longer than 4095 bytes");
+		expect_err("chassis:\n  - name: r\n    endpoint: unix:${FM_TEST_BIG}/s\n", -EINVAL,
+			   "fabric.yaml:3:15: chassis[0].endpoint: path longer than 4095 bytes");
+		unsetenv("FM_TEST_BIG");
+	}
 	unsetenv("FM_TEST_RUN");
 	unsetenv("FM_TEST_EMPTY");
 }

@@ -1,4 +1,5 @@
-/* Unit tests for switch-sim/profile: shipped profiles, the lspci-dump profile, errors. */
+/* Unit tests for switch-sim/profile: shipped profiles, the lspci-dump profile, errors,
+ * and the name and path helpers the chassis loader shares. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -377,6 +378,40 @@ static void test_read_dump_errors(void **state)
 	assert_int_equal(cfg[0x160], 0x10); /* SR-IOV header */
 }
 
+/* The name rule and path resolution the chassis loader shares. */
+static void test_shared_helpers(void **state)
+{
+	char name[80];
+	char *p;
+
+	(void)state;
+	assert_true(sim_name_valid("intel-82599"));
+	assert_true(sim_name_valid("x.y-z_1"));
+	assert_false(sim_name_valid(""));
+	assert_false(sim_name_valid(".hidden"));
+	assert_false(sim_name_valid("a/b"));
+	assert_false(sim_name_valid("rack1:nic0"));
+	memset(name, 'n', sizeof(name));
+	name[SIM_NAME_MAX - 1] = '\0';
+	assert_true(sim_name_valid(name));
+	name[SIM_NAME_MAX - 1] = 'n';
+	name[SIM_NAME_MAX] = '\0';
+	assert_false(sim_name_valid(name));
+
+	p = sim_path_beside("/etc/mriov/chassis/demo.yaml", "../profiles");
+	assert_string_equal(p, "/etc/mriov/chassis/../profiles");
+	free(p);
+	p = sim_path_beside("/etc/mriov/demo.yaml", "/abs/profiles");
+	assert_string_equal(p, "/abs/profiles");
+	free(p);
+	p = sim_path_beside("demo.yaml", "profiles");
+	assert_string_equal(p, "profiles");
+	free(p);
+	p = sim_path_beside("/demo.yaml", "profiles");
+	assert_string_equal(p, "/profiles");
+	free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -389,6 +424,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dump_missing_file_message, setup_tmp,
 						teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_read_dump_errors, setup_tmp, teardown_tmp),
+		cmocka_unit_test(test_shared_helpers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
