@@ -1,5 +1,6 @@
 /* sim: the running chassis behind sim.h — host ports with their virtual switches, slots
  * and cards, function bindings, managed-unbind handshakes and the numbered event stream. */
+#include "errbuf.h"
 #include "sim.h"
 
 #include <ctype.h>
@@ -116,20 +117,6 @@ struct sim {
 	unsigned live_timers;      /* handshakes whose timer has not closed yet */
 	bool freeing;
 };
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* ---- events ----------------------------------------------------------------------------- */
 
@@ -350,7 +337,7 @@ static int card_new(const struct sim_profile *p, uint64_t dsn, const char *name,
 	return 0;
 
 err_nomem:
-	set_err(err, errlen, "out of memory");
+	fab_seterr(err, errlen, "out of memory");
 err_free:
 	card_free(c);
 	return rc;
@@ -683,7 +670,7 @@ static int assign_buses(struct sim *s, char *err, size_t errlen)
 	if (first + s->n_slots * per > 256)
 		first = 0;
 	if (s->n_slots * per > 256) {
-		set_err(err, errlen, "%zu slots of %u buses each do not fit 256 buses", s->n_slots,
+		fab_seterr(err, errlen, "%zu slots of %u buses each do not fit 256 buses", s->n_slots,
 			per);
 		return -E2BIG;
 	}
@@ -728,7 +715,7 @@ int sim_new(uv_loop_t *loop, const struct sim_chassis_cfg *cfg, const struct sim
 	*out = NULL;
 	s = calloc(1, sizeof(*s));
 	if (!s) {
-		set_err(err, errlen, "out of memory");
+		fab_seterr(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	s->loop = loop;
@@ -748,7 +735,7 @@ int sim_new(uv_loop_t *loop, const struct sim_chassis_cfg *cfg, const struct sim
 
 		if (pc->port > 254 || s->port_index[pc->port] || !pc->n_vppb ||
 		    pc->n_vppb > SIM_VSWITCH_MAX_VPPB) {
-			set_err(err, errlen, "host port %s: port %u duplicate or %u vPPBs (1..%u)",
+			fab_seterr(err, errlen, "host port %s: port %u duplicate or %u vPPBs (1..%u)",
 				pc->name, pc->port, pc->n_vppb, SIM_VSWITCH_MAX_VPPB);
 			rc = -EINVAL;
 			goto err_free;
@@ -775,7 +762,7 @@ int sim_new(uv_loop_t *loop, const struct sim_chassis_cfg *cfg, const struct sim
 	qsort(order, cfg->n_slots, sizeof(*order), cmp_slot);
 	for (i = 0; i < cfg->n_slots; i++) {
 		if (order[i]->number > SIM_SLOT_NUMBER_MAX || s->slot_index[order[i]->number]) {
-			set_err(err, errlen, "slot %u: duplicate or above %u", order[i]->number,
+			fab_seterr(err, errlen, "slot %u: duplicate or above %u", order[i]->number,
 				SIM_SLOT_NUMBER_MAX);
 			rc = -EINVAL;
 			goto err_free;
@@ -808,7 +795,7 @@ int sim_new(uv_loop_t *loop, const struct sim_chassis_cfg *cfg, const struct sim
 	return 0;
 
 err_nomem:
-	set_err(err, errlen, "out of memory");
+	fab_seterr(err, errlen, "out of memory");
 	rc = -ENOMEM;
 err_free:
 	free(order);
@@ -1511,7 +1498,7 @@ static const struct sim_profile *find_profile(struct sim *s, const char *name, c
 	grown = realloc(s->extra, (s->n_extra + 1) * sizeof(*grown));
 	if (!grown) {
 		sim_profile_free(loaded);
-		set_err(err, errlen, "out of memory");
+		fab_seterr(err, errlen, "out of memory");
 		return NULL;
 	}
 	s->extra = grown;
@@ -1530,21 +1517,21 @@ int sim_bench_insert(struct sim *s, uint16_t slot, const char *profile, const ch
 	int rc;
 
 	if (!sl) {
-		set_err(err, errlen, "no slot %u", slot);
+		fab_seterr(err, errlen, "no slot %u", slot);
 		return -ENOENT;
 	}
 	if (sl->card) {
-		set_err(err, errlen, "slot %u already holds a card", slot);
+		fab_seterr(err, errlen, "slot %u already holds a card", slot);
 		return -EBUSY;
 	}
 	if (name && !*name)
 		name = NULL;
 	if (name && !valid_card_name(name)) {
-		set_err(err, errlen, "bad card name \"%s\": [A-Za-z0-9_.-], not slotN", name);
+		fab_seterr(err, errlen, "bad card name \"%s\": [A-Za-z0-9_.-], not slotN", name);
 		return -EINVAL;
 	}
 	if (!serial || sim_dsn_parse(serial, &dsn)) {
-		set_err(err, errlen, "bad serial \"%s\": 8 bytes as 00-1b-21-ff-ff-2b-46-e0 or a "
+		fab_seterr(err, errlen, "bad serial \"%s\": 8 bytes as 00-1b-21-ff-ff-2b-46-e0 or a "
 				     "number", serial ? serial : "");
 		return -EINVAL;
 	}
@@ -1552,12 +1539,12 @@ int sim_bench_insert(struct sim *s, uint16_t slot, const char *profile, const ch
 		const struct sim_card *c = s->slots[i].card;
 
 		if (c && c->dsn == dsn) {
-			set_err(err, errlen, "serial %s is already in slot %u", serial,
+			fab_seterr(err, errlen, "serial %s is already in slot %u", serial,
 				s->slots[i].number);
 			return -EEXIST;
 		}
 		if (c && name && !strcmp(c->name, name)) {
-			set_err(err, errlen, "card name %s is already in slot %u", name,
+			fab_seterr(err, errlen, "card name %s is already in slot %u", name,
 				s->slots[i].number);
 			return -EEXIST;
 		}
@@ -1567,7 +1554,7 @@ int sim_bench_insert(struct sim *s, uint16_t slot, const char *profile, const ch
 		return -ENOENT;
 	span = profile_bus_span(p);
 	if (span > sl->n_buses) {
-		set_err(err, errlen, "profile %s needs %u chassis buses for its routing IDs; "
+		fab_seterr(err, errlen, "profile %s needs %u chassis buses for its routing IDs; "
 				     "slot %u has %u", p->name, span, slot, sl->n_buses);
 		return -ENOSPC;
 	}
@@ -1587,15 +1574,15 @@ int sim_bench_remove(struct sim *s, uint16_t slot, bool surprise, char *err, siz
 	char who[SIM_NAME_MAX + 32];
 
 	if (!sl) {
-		set_err(err, errlen, "no slot %u", slot);
+		fab_seterr(err, errlen, "no slot %u", slot);
 		return -ENOENT;
 	}
 	if (!sl->card) {
-		set_err(err, errlen, "slot %u is empty", slot);
+		fab_seterr(err, errlen, "slot %u is empty", slot);
 		return -ENOENT;
 	}
 	if (!surprise && card_bound(sl->card, who, sizeof(who), sl)) {
-		set_err(err, errlen, "%s is bound to a host: press the button and unassign first, "
+		fab_seterr(err, errlen, "%s is bound to a host: press the button and unassign first, "
 				     "or remove it by surprise", who);
 		return -EBUSY;
 	}
@@ -1615,7 +1602,7 @@ int sim_bench_button(struct sim *s, uint16_t slot, char *err, size_t errlen)
 	struct sim_slot *sl = slot_get(s, slot);
 
 	if (!sl) {
-		set_err(err, errlen, "no slot %u", slot);
+		fab_seterr(err, errlen, "no slot %u", slot);
 		return -ENOENT;
 	}
 	sim_cfg_slot_press_button(sl->port);
@@ -1628,7 +1615,7 @@ int sim_bench_link(struct sim *s, uint8_t port, bool up, char *err, size_t errle
 	struct sim_port *p = port_get(s, port);
 
 	if (!p) {
-		set_err(err, errlen, "no host port %u", port);
+		fab_seterr(err, errlen, "no host port %u", port);
 		return -ENOENT;
 	}
 	port_set_link(s, p, up);
@@ -1640,7 +1627,7 @@ int sim_bench_fault(struct sim *s, uint16_t slot, char *err, size_t errlen)
 	struct sim_slot *sl = slot_get(s, slot);
 
 	if (!sl) {
-		set_err(err, errlen, "no slot %u", slot);
+		fab_seterr(err, errlen, "no slot %u", slot);
 		return -ENOENT;
 	}
 	/* Power Fault Detected (§7.5.3.11); the power controller cuts the slot */
@@ -1662,7 +1649,7 @@ int sim_bench_reboot(struct sim *s, char *err, size_t errlen)
 	if (n_pending) {
 		done = calloc(n_pending, sizeof(*done));
 		if (!done) {
-			set_err(err, errlen, "out of memory");
+			fab_seterr(err, errlen, "out of memory");
 			return -ENOMEM;
 		}
 	}
@@ -1727,7 +1714,7 @@ int sim_bench_host(struct sim *s, uint8_t port, bool responds, uint32_t response
 	struct sim_port *p = port_get(s, port);
 
 	if (!p) {
-		set_err(err, errlen, "no host port %u", port);
+		fab_seterr(err, errlen, "no host port %u", port);
 		return -ENOENT;
 	}
 	p->host.responds = responds;
@@ -1745,7 +1732,7 @@ static int dump_one(const struct sim *s, const struct sim_port *p, uint8_t bus, 
 	int rc = host_view(s, p, bus, devfn, &view, desc, sizeof(desc));
 
 	if (rc) {
-		set_err(err, errlen, "%02x:%02x.%u: %s", bus, PCI_SLOT(devfn), PCI_FUNC(devfn),
+		fab_seterr(err, errlen, "%02x:%02x.%u: %s", bus, PCI_SLOT(devfn), PCI_FUNC(devfn),
 			fmp_strerror(rc));
 		return rc == -FMP_E_INTERNAL ? -ENOMEM : -EIO;
 	}
@@ -1753,7 +1740,7 @@ static int dump_one(const struct sim *s, const struct sim_port *p, uint8_t bus, 
 			      sim_cfg_data(view), SIM_CFG_SIZE);
 	sim_cfg_free(view);
 	if (rc)
-		set_err(err, errlen, "writing the dump: %s", strerror(-rc));
+		fab_seterr(err, errlen, "writing the dump: %s", strerror(-rc));
 	return rc;
 }
 
@@ -1764,7 +1751,7 @@ int sim_host_view_dump(const struct sim *s, uint8_t port, FILE *out, char *err, 
 	int rc;
 
 	if (!p) {
-		set_err(err, errlen, "no host port %u", port);
+		fab_seterr(err, errlen, "no host port %u", port);
 		return -ENOENT;
 	}
 	rc = dump_one(s, p, SIM_USP_BUS, PCI_DEVFN(0, 0), out, err, errlen);
