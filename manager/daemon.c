@@ -284,8 +284,15 @@ static void on_prepare(uv_prepare_t *h)
 {
 	struct fm_daemon *d = h->data;
 
-	if (fm_store_pending(d->store) && fm_store_flush(d->store))
-		fm_log(d, FM_LOG_ERR, "intent store commit failed: %s", fm_store_last_error(d->store));
+	/* A commit's callbacks may stage more (the next queued operation on a function):
+	 * commit that too before the loop blocks, or it would wait for unrelated I/O. */
+	while (fm_store_pending(d->store)) {
+		if (fm_store_flush(d->store)) {
+			fm_log(d, FM_LOG_ERR, "intent store commit failed: %s",
+			       fm_store_last_error(d->store));
+			break;
+		}
+	}
 }
 
 static void reload(struct fm_daemon *d)
