@@ -678,7 +678,8 @@ static int parse_time(const char *s, int64_t *ms)
 		return 0;
 	}
 	v = strtoll(s, &end, 10);
-	if (*s && !*end && v >= 0) {
+	/* up to 9999-12-31T23:59:59Z: anything later is a typo, and v * 1000 must not overflow */
+	if (*s && !*end && v >= 0 && v <= 253402300799LL) {
 		*ms = v * 1000;
 		return 0;
 	}
@@ -829,6 +830,18 @@ static void hv_answer(struct hv *x)
 			json_object_object_add(o, "link_active",
 					       json_object_new_boolean(v->slot_flags & FMP_SLOT_F_DLL_ACTIVE));
 			json_object_object_add(o, "function", fn ? j_fn(x->d, fn) : NULL);
+			/* everything behind the vPPB: an exclusive card shows all its PFs */
+			{
+				struct json_object *fa = json_object_new_array();
+
+				if (fn && fn->card->sharing == FMP_SHARING_EXCLUSIVE) {
+					for (unsigned p = 0; p < fn->card->n_pfs; p++)
+						json_object_array_add(fa, j_fn(x->d, &fn->card->pfs[p].fns[0]));
+				} else if (fn) {
+					json_object_array_add(fa, j_fn(x->d, fn));
+				}
+				json_object_object_add(o, "functions", fa);
+			}
 			json_object_array_add(vs, o);
 		}
 		json_object_object_add(r, "vppbs", vs);

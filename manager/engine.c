@@ -1230,7 +1230,12 @@ bool fm_engine_switch_event(struct fm_engine *e, struct fm_chassis *ch, const st
 			return true; /* a card came: read it, then reconcile reattaches its bindings */
 		{
 			struct fm_card *card = fm_inv_card_by_slot(ch, ev->slot);
+			struct fm_slot *slot = fm_inv_slot(ch, ev->slot);
 
+			/* the card left: presence, link and (for a pull) power went with it */
+			if (slot)
+				slot->flags &= (uint16_t)~(FMP_SLOT_F_PRESENT | FMP_SLOT_F_DLL_ACTIVE |
+							   FMP_SLOT_F_POWER_ON);
 			if (!card)
 				return false;
 			for (struct fm_intent *in = e->list; in; in = in->next)

@@ -315,6 +315,11 @@ void fm_inv_remove_card(struct fm_chassis *ch, uint16_t slot)
 	s->card = NULL;
 }
 
+struct fm_slot *fm_inv_slot(const struct fm_chassis *ch, uint16_t slot)
+{
+	return slot_of(ch, slot);
+}
+
 struct fm_card *fm_inv_card_by_slot(const struct fm_chassis *ch, uint16_t slot)
 {
 	struct fm_slot *s = slot_of(ch, slot);

@@ -135,6 +135,7 @@ struct fm_card *fm_inv_find_card(const struct fm_inv *inv, const char *name, boo
 struct fm_host *fm_inv_find_host(const struct fm_inv *inv, const char *name, bool *ambiguous);
 struct fm_host *fm_inv_host_by_port(const struct fm_chassis *ch, uint8_t port);
 struct fm_card *fm_inv_card_by_slot(const struct fm_chassis *ch, uint16_t slot);
+struct fm_slot *fm_inv_slot(const struct fm_chassis *ch, uint16_t slot);
 struct fm_card *fm_inv_card_by_serial(const struct fm_chassis *ch, const char *serial);
 struct fm_fn *fm_inv_fn_at(const struct fm_card *card, uint8_t pf, uint16_t vf);
 struct fm_fn *fm_inv_fn_by_addr(const struct fm_chassis *ch, const struct fmp_fn_addr *a);

@@ -307,12 +307,29 @@ static void on_alloc(uv_handle_t *h, size_t sz, uv_buf_t *buf)
 	buf->len = sizeof(bc->rbuf);
 }
 
+static void on_shutdown(uv_shutdown_t *req, int status)
+{
+	struct bconn *bc = req->handle->data;
+
+	(void)status;
+	free(req);
+	bconn_close(bc);
+}
+
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
 	struct bconn *bc = s->data;
 
 	if (n < 0) {
-		bconn_close(bc);
+		uv_shutdown_t *req = n == UV_EOF ? calloc(1, sizeof(*req)) : NULL;
+
+		/* a half-close (nc -N, a script's EOF) still gets every answer already
+		 * queued: shutdown completes after the pending writes */
+		uv_read_stop(s);
+		if (!req || uv_shutdown(req, s, on_shutdown)) {
+			free(req);
+			bconn_close(bc);
+		}
 		return;
 	}
 	for (ssize_t i = 0; i < n; i++) {
@@ -485,11 +502,16 @@ int sim_bench_client(const struct endpoint *ep, int argc, char **argv)
 	if (!strncmp(head, "error ", 6)) {
 		/* the message may be longer than head: print the rest too */
 		fprintf(stderr, "switch-sim: %s: %s", argv[0], head + 6);
+		/* a long message continues past head: copy it up to its newline (the server
+		 * keeps the connection open, so reading to EOF would wait forever) */
 		if (head[hn - 1] != '\n') {
-			ssize_t r;
+			char ch;
 
-			while ((r = read(fd, buf, sizeof(buf))) > 0)
-				fwrite(buf, 1, (size_t)r, stderr);
+			while (read(fd, &ch, 1) == 1) {
+				fputc(ch, stderr);
+				if (ch == '\n')
+					break;
+			}
 		}
 		close(fd);
 		return 1;

@@ -31,7 +31,8 @@ int sim_bench_exec(struct sim *s, struct sim_mgmt *mgmt, const char *line, char 
 		   size_t *outlen, char *err, size_t errlen);
 
 /* Client: sends argv joined by spaces to the bench endpoint, writes the output to stdout
- * or the error to stderr. Returns 0 ok, 1 the simulator refused, 3 unreachable. */
+ * or the error to stderr. Returns 0 ok, 1 the simulator refused, 2 command too long,
+ * 3 unreachable. */
 int sim_bench_client(const struct endpoint *ep, int argc, char **argv);
 
 #endif

@@ -146,6 +146,7 @@ int main(int argc, char **argv)
 	int c, rc;
 
 	memset(&a, 0, sizeof(a));
+	signal(SIGPIPE, SIG_IGN); /* a peer that hangs up is an error to report, not a kill */
 	/* "+": stop at the first non-option, so bench arguments like --surprise pass through */
 	while ((c = getopt_long(argc, argv, "+m:b:c:vh", opts, NULL)) != -1) {
 		switch (c) {
@@ -216,7 +217,6 @@ int main(int argc, char **argv)
 		}
 		have_bench = true;
 	}
-	signal(SIGPIPE, SIG_IGN);
 	uv_loop_init(&a.loop);
 	rc = sim_new(&a.loop, cfg, &ops, &a, &a.sim, err, sizeof(err));
 	if (!rc)

@@ -16,6 +16,7 @@ struct parked {
 	struct mconn *mc;          /* NULL once the connection is gone */
 	struct sim_mgmt *m;
 	struct fmp_hdr req;
+	bool delayed;              /* a delayed answer (timer), not a managed unbind */
 	uv_timer_t timer;          /* delayed answers */
 	struct fmp_buf frame;      /* delayed answers: the encoded response */
 	struct parked *prev, *next;
@@ -112,6 +113,7 @@ static void answer(struct mconn *mc, const struct fmp_msg *r, uint32_t delay_ms)
 		return;
 	}
 	p->req = r->hdr;
+	p->delayed = true;
 	park_link(mc, p);
 	uv_timer_init(mc->m->loop, &p->timer);
 	p->timer.data = p;
@@ -138,7 +140,7 @@ static void on_unbind_done(void *arg, int status, const struct fmp_unbind_resp *
 	if (p->mc && !conn_closing(p->mc->c)) {
 		resp_init(&r, &p->req);
 		r.hdr.status = (uint16_t)status;
-		if (!status)
+		if (!status && resp)
 			r.u.unbind_resp = *resp;
 		conn_send(p->mc->c, &r);
 	}
@@ -322,8 +324,16 @@ static void on_close(struct conn *c, int reason, void *arg)
 
 	(void)c;
 	(void)reason;
-	while (mc->parked)
-		park_unlink(mc->parked); /* their callbacks find mc NULL and only free */
+	while (mc->parked) {
+		struct parked *p = mc->parked;
+
+		park_unlink(p); /* an unbind's callback finds mc NULL and only frees */
+		if (p->delayed) {
+			/* nobody to answer: do not keep the loop (and a shutdown) waiting */
+			uv_timer_stop(&p->timer);
+			uv_close((uv_handle_t *)&p->timer, on_delay_closed);
+		}
+	}
 	if (mc->prev)
 		mc->prev->next = mc->next;
 	else

@@ -816,9 +816,15 @@ void sim_free(struct sim *s)
 			struct sim_pending *pend = s->ports[i].vppbs[j].pending;
 
 			if (pend) {
-				pend->cb = NULL; /* never called at shutdown (sim.h) */
+				sim_unbind_cb cb = pend->cb;
+
+				/* the requester learns the handshake will not finish (and frees
+				 * what it parked for the answer) */
+				pend->cb = NULL;
 				s->ports[i].vppbs[j].pending = NULL;
 				sim_hotplug_cancel(pend->hp);
+				if (cb)
+					cb(pend->arg, FMP_E_INTERNAL, NULL);
 			}
 		}
 	sim_release_all(s);

@@ -46,8 +46,9 @@ struct sim_ops {
  * A fresh random boot_id. 0 or -errno with err. */
 int sim_new(uv_loop_t *loop, const struct sim_chassis_cfg *cfg, const struct sim_ops *ops,
 	    void *arg, struct sim **out, char *err, size_t errlen);
-/* Drops pending hotplug handshakes without calling their callbacks and frees everything
- * once the loop has closed the timers (run the loop after). NULL is a no-op. */
+/* Ends pending hotplug handshakes — each callback is called once with FMP_E_INTERNAL,
+ * resp NULL — and frees everything once the loop has closed the timers (run the loop
+ * after). NULL is a no-op. */
 void sim_free(struct sim *s);
 
 /* ---- FMP operations: 0 or a negated FMP status (-FMP_E_NO_SUCH_SLOT ...) ---------------- */
@@ -98,8 +99,8 @@ int sim_set_num_vfs(struct sim *s, uint16_t slot, uint8_t pf, uint16_t num_vfs,
 int sim_bind(struct sim *s, const struct fmp_bind_req *req, struct fmp_bind_resp *out);
 
 /* Completion of a managed unbind: status 0 (resp valid), FMP_E_TIMEOUT (the host did not
- * release the slot within timeout_ms; the binding stays), or FMP_E_INTERNAL if the sim is
- * freed meanwhile (never called then: callers must not rely on it at shutdown). */
+ * release the slot within timeout_ms; the binding stays), or FMP_E_INTERNAL (resp NULL)
+ * when the sim is freed meanwhile. */
 typedef void (*sim_unbind_cb)(void *arg, int status, const struct fmp_unbind_resp *resp);
 
 /* Unbinds. Surprise: presence and DLL active drop at once; returns 0 with *resp filled.

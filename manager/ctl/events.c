@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
@@ -93,6 +94,25 @@ static int parse_count(const struct ctl_cmd *cmd, const char *opt, const char *a
 				       (long long)min, arg);
 	*out = v;
 	return 0;
+}
+
+/* audit --since: RFC 3339 UTC or epoch seconds, as fabricd reads it (api.c parse_time), so a
+ * bad value is a usage error (2) here rather than fabricd's bad-params refusal (1). */
+static bool valid_audit_time(const char *s)
+{
+	struct tm tm;
+	const char *end;
+	char *num_end;
+	long long v;
+
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (end && !*end && s[0] >= '0' && s[0] <= '9')
+		return true;
+	errno = 0;
+	v = strtoll(s, &num_end, 10);
+	/* digits only, and no later than 9999-12-31: fabricd multiplies by 1000 */
+	return s[0] >= '0' && s[0] <= '9' && !*num_end && !errno && v <= 253402300799LL;
 }
 
 static int follow(struct ctl *c, struct json_object *params)
@@ -218,6 +238,12 @@ int ctl_cmd_audit(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **arg
 	while ((o = ctl_opt_next(c, cmd, argc, argv, opts)) != -1) {
 		switch (o) {
 		case 'S':
+			if (!valid_audit_time(optarg)) {
+				json_object_put(params);
+				return ctl_usage_error(cmd, "--since: expected RFC 3339 UTC "
+							    "(2026-11-25T03:40:12Z) or epoch seconds, got '%s'",
+						       optarg);
+			}
 			json_object_object_add(params, "since", json_object_new_string(optarg));
 			break;
 		case 'l':
