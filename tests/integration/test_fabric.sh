@@ -134,6 +134,14 @@ jqcheck "nothing detached any more" '.bindings.detached == 0' ctlj status
 check "power fault in the NVMe slot" bench demo fault nvme0
 wait_for "power-fault event and the VF binding detached" sh -c "'$FABRIC_CTL' -s '$T/fabricd.sock' -o json status | jq -e '.bindings.detached == 1'"
 
+# a switch reboot drops every binding and the management link: fabricd re-applies them
+check "switch reboot" bench demo reboot
+wait_for "bindings re-applied after the reboot" sh -c \
+  "'$FABRIC_CTL' -s '$T/fabricd.sock' -o json vh web2 | jq -e 'any(.vppbs[]; .function.function == \"fc0/pf0\")'"
+wait_for "all attached bindings bound again" sh -c \
+  "'$FABRIC_CTL' -s '$T/fabricd.sock' -o json status | jq -e '.bindings.bound + .bindings.detached == .bindings.total and .bindings.binding == 0'"
+jqcheck "the chassis reports a new boot" '.switches[0].connects >= 3' ctlj switches
+
 # --- audit: every mutating call, allowed or refused, with the caller ----------------------
 jqcheck "audit holds the assigns with their caller's uid" \
   "[.audit[] | select(.method == \"assign\" and .result == \"ok\" and .uid == $(id -u))] | length >= 4" ctlj audit
