@@ -188,8 +188,21 @@ static int scan_event(void *arg, const struct fm_store_event *e)
 static void on_discovered(struct fm_daemon *d, struct fm_chassis *ch, int status, const char *err)
 {
 	if (status) {
-		fm_log(d, FM_LOG_ERR, "%s: discovery failed: %s", ch->name, err);
+		struct fm_switch *sw = fm_daemon_link(d, ch);
+
+		/* a chassis half read is unusable: start over through a fresh connection, which
+		 * the link retries with its backoff */
+		fm_log(d, FM_LOG_ERR, "%s: discovery failed: %s; reconnecting", ch->name, err);
+		if (sw)
+			fm_switch_reconnect(sw);
 		return;
+	}
+	if (ch->stale) {
+		/* the switch changed while we read it: what we have may be half old */
+		ch->stale = false;
+		fm_log(d, FM_LOG_DEBUG, "%s: changed during discovery; reading it again", ch->name);
+		if (fm_discovery_start(d, ch, on_discovered) == 0)
+			return;
 	}
 	fm_log(d, FM_LOG_INFO, "%s: discovered %u host ports, %u slots, %u functions", ch->name,
 	       ch->n_hosts, ch->n_slots, ch->n_functions);
@@ -270,10 +283,14 @@ static void on_link_event(struct fm_switch *sw, const struct fmp_event *ev, void
 	}
 	if (a.name)
 		fm_daemon_event(d, &a);
-	if (ch->discovered && fm_engine_switch_event(d->engine, ch, ev))
+	if (ch->discovered) {
+		if (fm_engine_switch_event(d->engine, ch, ev))
+			fm_discovery_start(d, ch, on_discovered);
+	} else if (ev->type == FMP_EV_SWITCH_RESET) {
 		fm_discovery_start(d, ch, on_discovered);
-	else if (!ch->discovered && ev->type == FMP_EV_SWITCH_RESET)
-		fm_discovery_start(d, ch, on_discovered);
+	} else if (ev->type != FMP_EV_ATTN_BUTTON) {
+		ch->stale = true; /* mid-discovery: on_discovered reads the chassis again */
+	}
 }
 
 static const struct fm_switch_ops link_ops = {on_link_state, on_link_event};
@@ -365,6 +382,14 @@ int fm_daemon_init(struct fm_daemon *d, uv_loop_t *loop, struct fm_fabric_config
 	d->cfg = cfg;
 	d->cfg_path = strdup(cfg_path);
 	d->started_ms = fm_now_ms();
+	/* first, so that fm_daemon_stop can close them whatever failed below */
+	uv_prepare_init(loop, &d->flush_handle);
+	d->flush_handle.data = d;
+	uv_signal_init(loop, &d->sig_term);
+	uv_signal_init(loop, &d->sig_int);
+	uv_signal_init(loop, &d->sig_hup);
+	d->sig_term.data = d->sig_int.data = d->sig_hup.data = d;
+	d->handles = true;
 	rc = mkdir_p(cfg->state_dir, 0750);
 	if (rc) {
 		snprintf(err, errlen, "state directory %s: %s", cfg->state_dir, strerror(-rc));
@@ -406,16 +431,7 @@ int fm_daemon_init(struct fm_daemon *d, uv_loop_t *loop, struct fm_fabric_config
 	d->engine = fm_engine_new(d, err, errlen);
 	if (!d->engine)
 		return -ENOMEM;
-	rc = fm_api_start(d, err, errlen);
-	if (rc)
-		return rc;
-	uv_prepare_init(loop, &d->flush_handle);
-	d->flush_handle.data = d;
-	uv_signal_init(loop, &d->sig_term);
-	uv_signal_init(loop, &d->sig_int);
-	uv_signal_init(loop, &d->sig_hup);
-	d->sig_term.data = d->sig_int.data = d->sig_hup.data = d;
-	return 0;
+	return fm_api_start(d, err, errlen);
 }
 
 void fm_daemon_start(struct fm_daemon *d)
@@ -437,12 +453,15 @@ void fm_daemon_stop(struct fm_daemon *d)
 		fm_switch_stop(d->links[i]);
 	fm_ctl_free(d->ctl);
 	d->ctl = NULL;
-	if (d->store)
-		fm_store_flush(d->store);
-	uv_close((uv_handle_t *)&d->flush_handle, NULL);
-	uv_close((uv_handle_t *)&d->sig_term, NULL);
-	uv_close((uv_handle_t *)&d->sig_int, NULL);
-	uv_close((uv_handle_t *)&d->sig_hup, NULL);
+	if (d->engine)
+		fm_engine_stop(d->engine);
+	if (d->handles) {
+		uv_close((uv_handle_t *)&d->flush_handle, NULL);
+		uv_close((uv_handle_t *)&d->sig_term, NULL);
+		uv_close((uv_handle_t *)&d->sig_int, NULL);
+		uv_close((uv_handle_t *)&d->sig_hup, NULL);
+		d->handles = false;
+	}
 	for (unsigned i = 0; i < d->n_links; i++)
 		fm_switch_free(d->links[i]);
 	d->n_links = 0;
@@ -451,8 +470,13 @@ void fm_daemon_stop(struct fm_daemon *d)
 void fm_daemon_fini(struct fm_daemon *d)
 {
 	fm_ctl_free(d->ctl);
+	/* operations still waiting for a commit finish (and are audited) before the engine
+	 * goes; each commit's callbacks may stage more, so flush until nothing is left */
+	while (d->store && fm_store_pending(d->store))
+		if (fm_store_flush(d->store))
+			break;
 	fm_engine_free(d->engine);
-	fm_store_close(d->store); /* flushes what is still staged */
+	fm_store_close(d->store);
 	fm_inv_free(d->inv);
 	fm_pci_free(d->pci);
 	free(d->links);

@@ -43,6 +43,7 @@ struct fm_daemon {
 	struct fm_ctl *ctl;
 
 	uv_prepare_t flush_handle; /* group commit: one transaction per loop iteration */
+	bool handles;              /* flush_handle and the signal handles are initialized */
 	uv_signal_t sig_term, sig_int, sig_hup;
 	uint64_t started_ms;
 	bool stopping;

@@ -23,6 +23,9 @@ struct fm_op {
 	char fn_name[FM_FN_NAME_MAX];
 	char host[FM_STORE_NAME_MAX];
 	bool dry_run, force, internal;
+	bool keep_intent;           /* unassign that moves a binding: the intent stays */
+	bool created_intent;        /* assign that made the intent (undo deletes it) */
+	enum fm_store_state prev_state; /* assign on an existing intent: undo restores it */
 	uint8_t mode;
 	uint32_t timeout_ms;
 	bool need_num_vfs;
@@ -50,6 +53,7 @@ struct fm_engine {
 	struct fm_intent *list;   /* every intent, for iteration */
 	struct fm_index *queues;  /* key -> struct queue, present while an op runs */
 	unsigned n_ops;
+	bool stopping;            /* fabricd is stopping: queued operations are refused */
 };
 
 static void op_start(struct fm_op *op);
@@ -162,6 +166,11 @@ void fm_engine_free(struct fm_engine *e)
 	fm_index_free(e->intents);
 	fm_index_free(e->queues);
 	free(e);
+}
+
+void fm_engine_stop(struct fm_engine *e)
+{
+	e->stopping = true;
 }
 
 const struct fm_intent *fm_engine_intents(const struct fm_engine *e)
@@ -473,9 +482,21 @@ static void assign_undo(struct fm_op *op, enum fm_rpc_code code, const char *msg
 	op->ok = false;
 	op->code = code;
 	snprintf(op->msg, sizeof(op->msg), "%s", msg);
-	if (in && in->state == FM_STORE_BINDING &&
-	    intent_forget(op->e, in, assign_rolled_back, op) == 0)
-		return;
+	if (in && in->state == FM_STORE_BINDING) {
+		if (op->created_intent) {
+			if (intent_forget(op->e, in, assign_rolled_back, op) == 0)
+				return;
+		} else {
+			/* an acknowledged intent (a re-apply by reconciliation): keep it, as it was */
+			struct fm_store_key k = store_key(in);
+
+			in->state = op->prev_state == FM_STORE_BOUND ? FM_STORE_DETACHED : op->prev_state;
+			in->vppb = -1;
+			if (fm_store_binding_set_state(op->e->d->store, &k, in->state, assign_rolled_back,
+						       op) == 0)
+				return;
+		}
+	}
 	op_finish(op);
 }
 
@@ -611,8 +632,11 @@ static void assign_persisted(void *arg, int rc)
 	if (rc) {
 		struct fm_intent *in = intent_get(op->e, op->key);
 
-		if (in && in->state == FM_STORE_BINDING)
+		/* the write was rolled back: memory goes back to what the store holds */
+		if (in && op->created_intent)
 			intent_remove(op->e, in);
+		else if (in)
+			in->state = op->prev_state;
 		op_fail(op, FM_RPC_E_INTERNAL, NULL, "intent store: %s",
 			fm_store_last_error(op->e->d->store));
 		return;
@@ -719,16 +743,20 @@ static void assign_start(struct fm_op *op)
 	snprintf(b.host, sizeof(b.host), "%s", op->host);
 	b.vppb = -1;
 	b.state = FM_STORE_BINDING;
-	if (!in && !intent_add(op->e, &b)) {
+	op->created_intent = !in;
+	if (in) {
+		op->prev_state = in->state;
+		in->state = FM_STORE_BINDING;
+	} else if (!intent_add(op->e, &b)) {
 		op_fail(op, FM_RPC_E_INTERNAL, NULL, "out of memory");
 		return;
 	}
-	if (in)
-		in->state = FM_STORE_BINDING;
 	if (fm_store_binding_put(d->store, &b, assign_persisted, op)) {
 		in = intent_get(op->e, op->key);
-		if (in)
+		if (in && op->created_intent)
 			intent_remove(op->e, in);
+		else if (in)
+			in->state = op->prev_state;
 		op_fail(op, FM_RPC_E_INTERNAL, NULL, "intent store: %s", fm_store_last_error(d->store));
 	}
 }
@@ -807,7 +835,7 @@ static void on_unbind(void *arg, int status, const struct fmp_msg *r)
 		.function = op->fn_name, .host = op->host,
 		.vppb = op->vppb == FMP_VPPB_NONE ? -1 : op->vppb,
 		.detail = json_object_new_string(op->mode == FMP_UNBIND_SURPRISE ? "surprise" : "managed")});
-	if (in) {
+	if (in && !op->keep_intent) {
 		if (intent_forget(op->e, in, op_stored, op))
 			op_fail(op, FM_RPC_E_INTERNAL, NULL, "intent store: %s", fm_store_last_error(d->store));
 		return;
@@ -861,7 +889,7 @@ static void unassign_start(struct fm_op *op)
 	}
 	if (in && !op->host[0])
 		snprintf(op->host, sizeof(op->host), "%s", in->host);
-	if (!in && (!fn || fn->sw_state == FMP_BIND_UNBOUND)) {
+	if ((!in || op->keep_intent) && (!fn || fn->sw_state == FMP_BIND_UNBOUND)) {
 		op->changed = false;
 		op_finish(op); /* already free */
 		return;
@@ -890,8 +918,8 @@ static void unassign_start(struct fm_op *op)
 		op_finish(op);
 		return;
 	}
-	if (!in) {
-		unassign_send(op, op->mode);
+	if (!in || op->keep_intent) {
+		unassign_send(op, op->mode); /* nothing of the intent changes */
 		return;
 	}
 	in->state = FM_STORE_UNBINDING;
@@ -902,6 +930,10 @@ static void unassign_start(struct fm_op *op)
 
 static void op_start(struct fm_op *op)
 {
+	if (op->e->stopping) {
+		op_fail(op, FM_RPC_E_SWITCH_UNREACHABLE, NULL, "fabricd is stopping");
+		return;
+	}
 	if (op->kind == OP_ASSIGN)
 		assign_start(op);
 	else
@@ -1039,13 +1071,14 @@ void fm_engine_unassign(struct fm_engine *e, const struct fm_unassign_req *req, 
 /* ---- reconciliation -------------------------------------------------------------------- */
 
 static void internal_op(struct fm_engine *e, enum op_kind kind, const struct fm_fn *fn,
-			const char *host, uint8_t mode)
+			const char *host, uint8_t mode, bool keep_intent)
 {
 	struct fm_op *op = op_new(e, kind, NULL, NULL);
 
 	if (!op)
 		return;
 	op_bind_fn(op, fn);
+	op->keep_intent = keep_intent;
 	op->mode = mode;
 	op->force = true;
 	op->timeout_ms = e->d->cfg->timeouts.managed_unbind_ms;
@@ -1130,7 +1163,7 @@ void fm_engine_reconcile(struct fm_engine *e, struct fm_chassis *ch)
 				fm_log(d, FM_LOG_INFO, "%s: binding of card %s pf%d vf%d to %s detached: %s",
 				       ch->name, in->serial, in->pf, in->vf, in->host,
 				       !fn ? "card not present" : "host not on this chassis");
-				set_state(e, in, FM_STORE_DETACHED, in->vppb);
+				set_state(e, in, FM_STORE_DETACHED, -1); /* the vPPB is the switch's to reuse */
 				detached++;
 			} else if (in->state == FM_STORE_UNBINDING && !fn) {
 				intent_forget(e, in, ignore_done, NULL);
@@ -1142,7 +1175,7 @@ void fm_engine_reconcile(struct fm_engine *e, struct fm_chassis *ch)
 			if (fn->sw_state == FMP_BIND_UNBOUND) {
 				intent_forget(e, in, ignore_done, NULL);
 			} else {
-				internal_op(e, OP_UNASSIGN, fn, in->host, FMP_UNBIND_MANAGED);
+				internal_op(e, OP_UNASSIGN, fn, in->host, FMP_UNBIND_MANAGED, false);
 			}
 			continue;
 		}
@@ -1156,11 +1189,11 @@ void fm_engine_reconcile(struct fm_engine *e, struct fm_chassis *ch)
 
 			fm_log(d, FM_LOG_ERR, "%s: %s is bound to %s on the switch but intended for %s: moving it",
 			       ch->name, fn->name, other ? other->name : "?", in->host);
-			internal_op(e, OP_UNASSIGN, fn, other ? other->name : NULL, FMP_UNBIND_MANAGED);
+			internal_op(e, OP_UNASSIGN, fn, other ? other->name : NULL, FMP_UNBIND_MANAGED,
+				    true);
 		}
 		/* intended and missing: re-apply (the queue runs it after any unassign above) */
-		in->state = FM_STORE_BINDING;
-		internal_op(e, OP_ASSIGN, fn, in->host, 0);
+		internal_op(e, OP_ASSIGN, fn, in->host, 0, false);
 		reapplied++;
 	}
 
@@ -1199,7 +1232,7 @@ void fm_engine_reconcile(struct fm_engine *e, struct fm_chassis *ch)
 					adopted++;
 				} else {
 					note_unexpected(d, ch, h, fn, "removed");
-					internal_op(e, OP_UNASSIGN, fn, h ? h->name : NULL, FMP_UNBIND_MANAGED);
+					internal_op(e, OP_UNASSIGN, fn, h ? h->name : NULL, FMP_UNBIND_MANAGED, false);
 					removed++;
 				}
 			}
@@ -1217,7 +1250,7 @@ void fm_engine_chassis_lost(struct fm_engine *e, struct fm_chassis *ch)
 		if (!strcmp(in->chassis, ch->name) &&
 		    (in->state == FM_STORE_BOUND || in->state == FM_STORE_BINDING) &&
 		    !fm_index_get(e->queues, in->key))
-			set_state(e, in, FM_STORE_DETACHED, in->vppb);
+			set_state(e, in, FM_STORE_DETACHED, -1); /* the vPPB is the switch's to reuse */
 }
 
 bool fm_engine_switch_event(struct fm_engine *e, struct fm_chassis *ch, const struct fmp_event *ev)
@@ -1241,7 +1274,7 @@ bool fm_engine_switch_event(struct fm_engine *e, struct fm_chassis *ch, const st
 			for (struct fm_intent *in = e->list; in; in = in->next)
 				if (!strcmp(in->chassis, ch->name) && !strcmp(in->serial, card->serial) &&
 				    in->state != FM_STORE_UNBINDING && !fm_index_get(e->queues, in->key))
-					set_state(e, in, FM_STORE_DETACHED, in->vppb);
+					set_state(e, in, FM_STORE_DETACHED, -1); /* the vPPB is the switch's to reuse */
 			fm_inv_remove_card(ch, ev->slot);
 		}
 		return false;
@@ -1284,7 +1317,7 @@ bool fm_engine_switch_event(struct fm_engine *e, struct fm_chassis *ch, const st
 			fn->sw_vppb = FMP_VPPB_NONE;
 			/* removed behind our back (surprise, fault): keep the intent, detached */
 			if (in && in->state == FM_STORE_BOUND && !fm_index_get(e->queues, in->key))
-				set_state(e, in, FM_STORE_DETACHED, in->vppb);
+				set_state(e, in, FM_STORE_DETACHED, -1); /* the vPPB is the switch's to reuse */
 		}
 		{
 			struct fm_host *h = fm_inv_host_by_port(ch, ev->port);

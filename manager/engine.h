@@ -49,7 +49,11 @@ struct fm_unassign_req {
 };
 
 struct fm_engine *fm_engine_new(struct fm_daemon *d, char *err, size_t errlen);
+/* Frees the engine: call once no operation is running (fm_engine_ops() == 0). */
 void fm_engine_free(struct fm_engine *e);
+/* fabricd is stopping: operations still queued, and any submitted now, are refused
+ * (switch-unreachable) instead of started. */
+void fm_engine_stop(struct fm_engine *e);
 
 /* Always calls done exactly once (possibly before returning, for requests refused at
  * once: unknown names, bad combinations). */

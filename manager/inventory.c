@@ -48,6 +48,7 @@ void fm_inv_reset(struct fm_chassis *ch)
 	ch->hosts = NULL;
 	ch->n_slots = ch->n_hosts = ch->n_functions = 0;
 	ch->discovered = false;
+	ch->stale = false;
 	ch->generation++;
 	fm_index_free(ch->names);
 	ch->names = fm_index_new(64);

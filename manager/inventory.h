@@ -85,6 +85,7 @@ struct fm_chassis {
 	char name[FM_NAME_MAX];
 	void *link;           /* struct fm_switch *, owned by the daemon */
 	bool discovered;      /* inventory complete since the last (re)connect */
+	bool stale;           /* an event arrived while discovery ran: read again */
 	uint64_t boot_id;
 	uint32_t generation;  /* bumped on every reset of the inventory */
 	struct fmp_hello_resp hello;

@@ -463,6 +463,12 @@ int fm_switch_request(struct fm_switch *sw, struct fmp_msg *req, uint32_t timeou
 	return rc;
 }
 
+void fm_switch_reconnect(struct fm_switch *sw)
+{
+	if (sw->conn && !sw->stopped)
+		conn_close(sw->conn); /* on_conn_close goes down and schedules the retry */
+}
+
 enum fm_switch_state fm_switch_state(const struct fm_switch *sw)
 {
 	return sw->state;

@@ -51,6 +51,10 @@ void fm_switch_stop(struct fm_switch *sw);
 /* Stops if needed and frees once libuv has released the handles. NULL is a no-op. */
 void fm_switch_free(struct fm_switch *sw);
 
+/* Drops the current connection (if any) and reconnects with the usual backoff, e.g.
+ * when what was read over it cannot be trusted. */
+void fm_switch_reconnect(struct fm_switch *sw);
+
 /* Sends req (kind REQUEST, opcode and body set; the tag is assigned here). timeout_ms 0
  * means the default. Returns 0 (cb will be called exactly once, never from inside this
  * call) or a negative error (cb will not be called): -ENOTCONN when not READY, -EAGAIN
