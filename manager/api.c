@@ -907,6 +907,11 @@ static void on_hv_vh(void *arg, int status, const struct fmp_msg *r)
 		hv_answer(x);
 		return;
 	}
+	if (r->u.vh_resp.port != x->port) {
+		x->failed = FMP_E_BAD_FRAME; /* an answer about another host: do not believe it */
+		hv_answer(x);
+		return;
+	}
 	fm_inv_set_vh(ch, &r->u.vh_resp);
 	/* the host's view, as its enumeration walks it: upstream bridge, the downstream
 	 * bridges (device number = vPPB), then what is bound behind each */
@@ -937,7 +942,7 @@ static void on_hv_vh(void *arg, int status, const struct fmp_msg *r)
 
 		if (!rd || !sw) {
 			free(rd);
-			x->failed = -ENOMEM;
+			x->failed = sw ? -ENOMEM : -ENOTCONN;
 			break;
 		}
 		rd->x = x;

@@ -19,6 +19,8 @@ struct disc {
 	char err[256];
 	fm_discovery_done done;
 	void (*next)(struct disc *);
+	uint32_t cursor;  /* GET_FUNCTIONS: the cursor asked for last */
+	unsigned pages;   /* GET_FUNCTIONS pages read */
 };
 
 static void finish(struct disc *x, int status)
@@ -89,6 +91,8 @@ static void on_vh(void *arg, int status, const struct fmp_msg *r)
 	if (!stale(x)) {
 		if (status)
 			fail(x, "GET_VH", status);
+		else if (!fm_inv_host_by_port(x->ch, r->u.vh_resp.port))
+			fail(x, "GET_VH (answer for an unknown port)", FMP_E_BAD_FRAME);
 		else
 			fm_inv_set_vh(x->ch, &r->u.vh_resp);
 	}
@@ -212,7 +216,12 @@ static void on_functions(void *arg, int status, const struct fmp_msg *r)
 
 			for (unsigned i = 0; i < f->count; i++)
 				fm_inv_update_function(x->ch, &f->fns[i]);
-			if (f->next_cursor != FMP_CURSOR_END && f->count)
+			/* a cursor must move forward, and the pages cannot outnumber the functions
+			 * HELLO announced: a switch that loops is a broken switch, not a wait */
+			if (f->next_cursor != FMP_CURSOR_END && f->count &&
+			    (f->next_cursor <= x->cursor || ++x->pages > x->ch->hello.n_functions + 1u))
+				fail(x, "GET_FUNCTIONS (the cursor does not advance)", FMP_E_BAD_FRAME);
+			else if (f->next_cursor != FMP_CURSOR_END && f->count)
 				request_functions(x, f->next_cursor); /* same step: one more out */
 		}
 	}
@@ -224,6 +233,7 @@ static void request_functions(struct disc *x, uint32_t cursor)
 	struct fmp_msg m;
 
 	req_init(&m, FMP_OP_GET_FUNCTIONS);
+	x->cursor = cursor;
 	m.u.functions_req.slot = FMP_SLOT_NONE;
 	m.u.functions_req.cursor = cursor;
 	m.u.functions_req.max = FUNCTIONS_PAGE;
@@ -249,8 +259,18 @@ static void on_card(void *arg, int status, const struct fmp_msg *r)
 			; /* pulled between GET_SLOTS and now: an event will follow */
 		else if (status)
 			fail(x, "GET_CARD", status);
-		else if (fm_inv_set_card(x->ch, &r->u.card_resp, x->err, sizeof(x->err)))
-			x->failed = true;
+		else {
+			char err[256];
+			int rc = fm_inv_set_card(x->ch, &r->u.card_resp, err, sizeof(err));
+
+			/* one implausible card is left out (and said so); the rest is usable */
+			if (rc == -EINVAL)
+				fm_log(x->d, FM_LOG_ERR, "%s; card ignored", err);
+			else if (rc) {
+				snprintf(x->err, sizeof(x->err), "%s", err);
+				x->failed = true;
+			}
+		}
 	}
 	step_done(x);
 }

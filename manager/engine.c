@@ -41,6 +41,8 @@ struct fm_op {
 	uint8_t port, vppb, host_bus, host_devfn;
 	bool changed;
 	struct fm_op *next; /* queue of operations waiting for the same function */
+	struct fm_op *ready_next;
+	bool switch_done;   /* the switch did it: a store failure after this is logged, not returned */
 };
 
 struct queue {
@@ -54,10 +56,13 @@ struct fm_engine {
 	struct fm_index *queues;  /* key -> struct queue, present while an op runs */
 	unsigned n_ops;
 	bool stopping;            /* fabricd is stopping: queued operations are refused */
+	struct fm_op *ready;      /* next operations to start, drained by one loop */
+	bool draining;
 };
 
 static void op_start(struct fm_op *op);
 static void op_finish(struct fm_op *op);
+static void op_start_later(struct fm_engine *e, struct fm_op *op);
 
 /* ---- intents --------------------------------------------------------------------------- */
 
@@ -400,7 +405,28 @@ static void op_finish(struct fm_op *op)
 	e->n_ops--;
 	free(op);
 	if (next)
-		op_start(next);
+		op_start_later(e, next);
+}
+
+/* Starts queued operations one after the other from a loop, not by recursion: an
+ * operation that finishes at once (already so, refused) would otherwise nest one stack
+ * frame per queued request. */
+static void op_start_later(struct fm_engine *e, struct fm_op *op)
+{
+	struct fm_op **tail = &e->ready;
+
+	while (*tail)
+		tail = &(*tail)->ready_next;
+	op->ready_next = NULL;
+	*tail = op;
+	if (e->draining)
+		return;
+	e->draining = true;
+	while ((op = e->ready)) {
+		e->ready = op->ready_next;
+		op_start(op);
+	}
+	e->draining = false;
 }
 
 static struct fm_op *op_new(struct fm_engine *e, enum op_kind kind, fm_op_done done, void *arg)
@@ -460,10 +486,17 @@ static void op_stored(void *arg, int rc)
 {
 	struct fm_op *op = arg;
 
-	if (rc)
-		op_fail(op, FM_RPC_E_INTERNAL, NULL, "intent store: %s", fm_store_last_error(op->e->d->store));
-	else
+	if (rc && op->switch_done) {
+		/* the fabric changed as asked; only its record did not: say so in the log,
+		 * and reconciliation rewrites the record from the switch on the next contact */
+		fm_log(op->e->d, FM_LOG_ERR, "%s: done on the switch, but the intent store failed: %s",
+		       op->fn_name, fm_store_last_error(op->e->d->store));
 		op_finish(op);
+	} else if (rc) {
+		op_fail(op, FM_RPC_E_INTERNAL, NULL, "intent store: %s", fm_store_last_error(op->e->d->store));
+	} else {
+		op_finish(op);
+	}
 }
 
 static void assign_rolled_back(void *arg, int rc)
@@ -516,6 +549,7 @@ static void on_bind(void *arg, int status, const struct fmp_msg *r)
 		assign_undo(op, fm_engine_map_status(status), msg);
 		return;
 	}
+	op->switch_done = true;
 	op->port = r->u.bind_resp.port;
 	op->vppb = r->u.bind_resp.vppb;
 	op->host_bus = r->u.bind_resp.host_bus;
@@ -797,11 +831,14 @@ static void on_unbind(void *arg, int status, const struct fmp_msg *r)
 		else
 			snprintf(op->msg, sizeof(op->msg), "cannot unassign %s: %s", op->fn_name,
 				 status_text(status));
-		/* the function is still where it was: put the intent back to bound */
+		/* the function is still where it was: put the intent back to bound — or, when
+		 * the switch went away meanwhile, to detached (reconciliation finds out) */
 		if (in && in->state == FM_STORE_UNBINDING) {
-			in->state = FM_STORE_BOUND;
+			in->state = status < 0 ? FM_STORE_DETACHED : FM_STORE_BOUND;
+			if (status < 0)
+				in->vppb = -1;
 			k = store_key(in);
-			if (fm_store_binding_set_state(d->store, &k, FM_STORE_BOUND, unassign_restored, op) == 0)
+			if (fm_store_binding_set_state(d->store, &k, in->state, unassign_restored, op) == 0)
 				return;
 		}
 		op_finish(op);
@@ -811,6 +848,7 @@ static void on_unbind(void *arg, int status, const struct fmp_msg *r)
 		op->port = r->u.unbind_resp.port;
 		op->vppb = r->u.unbind_resp.vppb;
 	}
+	op->switch_done = true;
 	op->changed = true;
 	if (fn) {
 		struct fm_card *card = fn->card;
@@ -1158,6 +1196,11 @@ void fm_engine_reconcile(struct fm_engine *e, struct fm_chassis *ch)
 			  : NULL;
 		snprintf(hname, sizeof(hname), "%s:%s", ch->name, in->host);
 		h = fm_inv_find_host(d->inv, hname, NULL);
+		if (fn && in->state == FM_STORE_UNBINDING && fn->sw_state != FMP_BIND_UNBOUND) {
+			/* an unassign was in flight when we stopped: finish it, wherever it is */
+			internal_op(e, OP_UNASSIGN, fn, h ? h->name : NULL, FMP_UNBIND_MANAGED, false);
+			continue;
+		}
 		if (!fn || !h) {
 			if (in->state != FM_STORE_DETACHED && in->state != FM_STORE_UNBINDING) {
 				fm_log(d, FM_LOG_INFO, "%s: binding of card %s pf%d vf%d to %s detached: %s",
@@ -1165,7 +1208,8 @@ void fm_engine_reconcile(struct fm_engine *e, struct fm_chassis *ch)
 				       !fn ? "card not present" : "host not on this chassis");
 				set_state(e, in, FM_STORE_DETACHED, -1); /* the vPPB is the switch's to reuse */
 				detached++;
-			} else if (in->state == FM_STORE_UNBINDING && !fn) {
+			} else if (in->state == FM_STORE_UNBINDING) {
+				/* the unassign's function is gone or free: nothing left to undo */
 				intent_forget(e, in, ignore_done, NULL);
 			}
 			continue;
@@ -1293,7 +1337,7 @@ bool fm_engine_switch_event(struct fm_engine *e, struct fm_chassis *ch, const st
 		if (card && ev->fn.pf < card->n_pfs) {
 			struct fm_pf *pf = &card->pfs[ev->fn.pf];
 
-			pf->num_vfs = (uint16_t)ev->detail;
+			pf->num_vfs = ev->detail > pf->total_vfs ? pf->total_vfs : (uint16_t)ev->detail;
 			for (unsigned i = 0; i < pf->total_vfs; i++)
 				pf->fns[1 + i].enabled = i < pf->num_vfs;
 		}

@@ -226,6 +226,26 @@ int fm_inv_set_card(struct fm_chassis *ch, const struct fmp_card_resp *r, char *
 	}
 	if (s->card)
 		fm_inv_remove_card(ch, r->slot);
+	/* a card is what the intent store keys bindings by: refuse what cannot be one card */
+	for (unsigned p = 0; p < r->n_pfs; p++) {
+		if (r->pfs[p].total_vfs > FM_INV_MAX_VFS) {
+			snprintf(err, errlen, "%s: slot %u: PF %u claims %u VFs (more than %u)",
+				 ch->name, r->slot, p, r->pfs[p].total_vfs, FM_INV_MAX_VFS);
+			return -EINVAL;
+		}
+	}
+	{
+		char serial[32];
+		struct fm_card *other;
+
+		fm_pci_dsn_format(r->dsn, serial, sizeof(serial));
+		other = fm_inv_card_by_serial(ch, serial);
+		if (other) {
+			snprintf(err, errlen, "%s: slot %u: serial %s is already the card in slot %u",
+				 ch->name, r->slot, serial, other->slot);
+			return -EINVAL;
+		}
+	}
 	card = calloc(1, sizeof(*card));
 	if (!card)
 		goto nomem;
@@ -252,7 +272,7 @@ int fm_inv_set_card(struct fm_chassis *ch, const struct fmp_card_resp *r, char *
 
 		pf->device = in->device;
 		pf->total_vfs = in->total_vfs;
-		pf->num_vfs = in->num_vfs;
+		pf->num_vfs = in->num_vfs > in->total_vfs ? in->total_vfs : in->num_vfs;
 		pf->vf_device = in->vf_device;
 		pf->vf_offset = in->vf_offset;
 		pf->vf_stride = in->vf_stride;

@@ -10,6 +10,9 @@
 
 #define FM_NAME_MAX 64
 #define FM_FN_NAME_MAX 96
+/* More VFs per PF than any shipping device has (SR-IOV allows 65535): a switch that
+ * claims more is refused rather than trusted with the daemon's memory. */
+#define FM_INV_MAX_VFS 4096
 
 struct fm_inv;
 struct fm_index;
