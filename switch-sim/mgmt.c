@@ -264,9 +264,19 @@ static void dispatch(struct mconn *mc, const struct fmp_msg *q, uint32_t delay_m
 	}
 	if (rc < 0) {
 		answer_status(mc, &q->hdr, rc, delay_ms);
-		return;
+	} else {
+		struct fmp_buf probe;
+
+		/* a list that does not fit the negotiated payload is refused, not sent: the
+		 * manager would (rightly) drop the connection over an oversized frame */
+		fmp_buf_init(&probe);
+		if (fmp_msg_encode(&r, &probe) == 0 &&
+		    probe.len - FMP_HDR_SIZE > conn_max_payload(mc->c))
+			answer_status(mc, &q->hdr, FMP_E_TOO_BIG, delay_ms);
+		else
+			answer(mc, &r, delay_ms);
+		fmp_buf_release(&probe);
 	}
-	answer(mc, &r, delay_ms);
 	/* the list getters allocated; the response is encoded by now */
 	switch (q->hdr.opcode) {
 	case FMP_OP_GET_PORTS: free(r.u.ports_resp.ports); break;

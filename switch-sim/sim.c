@@ -1596,6 +1596,8 @@ int sim_bench_remove(struct sim *s, uint16_t slot, bool surprise, char *err, siz
 		release_card(s, sl, FMP_EVR_SURPRISE);
 	sim_cfg_link_set(sl->port, false, 0, SIM_SLOT_SPEED);
 	sim_cfg_slot_set_presence(sl->port, false);
+	if (!surprise)
+		slot_power_off(sl); /* an orderly removal powers the slot down first (§6.7.1.8) */
 	card_free(sl->card);
 	sl->card = NULL;
 	emit(s, FMP_EV_SLOT_PRESENCE, surprise ? FMP_EVR_SURPRISE : FMP_EVR_MANAGED, FMP_PORT_NONE,
