@@ -234,6 +234,16 @@ static struct json_object *j_switch(const struct fm_daemon *d, unsigned i)
 	return o;
 }
 
+/* Every chassis link, as switch objects. */
+static struct json_object *j_switches(const struct fm_daemon *d)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (unsigned i = 0; i < d->n_links; i++)
+		json_object_array_add(a, j_switch(d, i));
+	return a;
+}
+
 /* ---- parameter helpers ----------------------------------------------------------------- */
 
 /* The chassis a listing is limited to, or NULL for all; answers no-such-chassis itself. */
@@ -273,22 +283,19 @@ static void m_version(struct fm_rpc_call *call, struct json_object *params, void
 static void m_switches(struct fm_rpc_call *call, struct json_object *params, void *ctx)
 {
 	struct fm_daemon *d = ctx;
-	struct json_object *r, *a;
+	struct json_object *r;
 
 	if (fm_rpc_param_check_known(call, params, no_params))
 		return;
 	r = result_new();
-	a = json_object_new_array();
-	for (unsigned i = 0; i < d->n_links; i++)
-		json_object_array_add(a, j_switch(d, i));
-	json_object_object_add(r, "switches", a);
+	json_object_object_add(r, "switches", j_switches(d));
 	fm_rpc_reply_result(call, r);
 }
 
 static void m_status(struct fm_rpc_call *call, struct json_object *params, void *ctx)
 {
 	struct fm_daemon *d = ctx;
-	struct json_object *r, *a, *b, *u;
+	struct json_object *r, *b, *u;
 	unsigned counts[4] = {0}, total = 0;
 
 	if (fm_rpc_param_check_known(call, params, no_params))
@@ -297,10 +304,7 @@ static void m_status(struct fm_rpc_call *call, struct json_object *params, void 
 	json_object_object_add(r, "version", jstr(fm_daemon_version()));
 	json_object_object_add(r, "uptime_s", json_object_new_int64((fm_now_ms() - d->started_ms) / 1000));
 	json_object_object_add(r, "state_dir", jstr(d->cfg->state_dir));
-	a = json_object_new_array();
-	for (unsigned i = 0; i < d->n_links; i++)
-		json_object_array_add(a, j_switch(d, i));
-	json_object_object_add(r, "chassis", a);
+	json_object_object_add(r, "chassis", j_switches(d));
 	for (const struct fm_intent *in = fm_engine_intents(d->engine); in; in = in->next) {
 		if ((unsigned)in->state < 4)
 			counts[in->state]++;

@@ -499,12 +499,12 @@ static void op_stored(void *arg, int rc)
 	}
 }
 
-static void assign_rolled_back(void *arg, int rc)
+/* A write that records an operation's failure committed (or not): the answer is already
+ * decided (op->ok/code/msg), so finish either way. */
+static void op_failed_stored(void *arg, int rc)
 {
-	struct fm_op *op = arg;
-
 	(void)rc;
-	op_finish(op); /* op->ok/code already say why the bind failed */
+	op_finish(arg);
 }
 
 /* The bind failed: the intent written for it is taken back before answering. */
@@ -517,7 +517,7 @@ static void assign_undo(struct fm_op *op, enum fm_rpc_code code, const char *msg
 	snprintf(op->msg, sizeof(op->msg), "%s", msg);
 	if (in && in->state == FM_STORE_BINDING) {
 		if (op->created_intent) {
-			if (intent_forget(op->e, in, assign_rolled_back, op) == 0)
+			if (intent_forget(op->e, in, op_failed_stored, op) == 0)
 				return;
 		} else {
 			/* an acknowledged intent (a re-apply by reconciliation): keep it, as it was */
@@ -525,7 +525,7 @@ static void assign_undo(struct fm_op *op, enum fm_rpc_code code, const char *msg
 
 			in->state = op->prev_state == FM_STORE_BOUND ? FM_STORE_DETACHED : op->prev_state;
 			in->vppb = -1;
-			if (fm_store_binding_set_state(op->e->d->store, &k, in->state, assign_rolled_back,
+			if (fm_store_binding_set_state(op->e->d->store, &k, in->state, op_failed_stored,
 						       op) == 0)
 				return;
 		}
@@ -799,12 +799,6 @@ static void assign_start(struct fm_op *op)
 
 static void unassign_send(struct fm_op *op, uint8_t mode);
 
-static void unassign_restored(void *arg, int rc)
-{
-	(void)rc;
-	op_finish(arg);
-}
-
 static void on_unbind(void *arg, int status, const struct fmp_msg *r)
 {
 	struct fm_op *op = arg;
@@ -838,7 +832,7 @@ static void on_unbind(void *arg, int status, const struct fmp_msg *r)
 			if (status < 0)
 				in->vppb = -1;
 			k = store_key(in);
-			if (fm_store_binding_set_state(d->store, &k, in->state, unassign_restored, op) == 0)
+			if (fm_store_binding_set_state(d->store, &k, in->state, op_failed_stored, op) == 0)
 				return;
 		}
 		op_finish(op);

@@ -1,5 +1,6 @@
 /* fabricd's intent store: bindings, audit and events in one SQLite file (WAL, synchronous=FULL),
  * with writes group-committed once per loop iteration so a request is acknowledged only when durable. */
+#include "errbuf.h"
 #include "intent_store.h"
 
 #include <errno.h>
@@ -152,17 +153,6 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void msg(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void msg(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* SQLite result code -> negative errno. */
 static int sqlite_to_errno(int rc)
@@ -322,7 +312,7 @@ static int migrate(struct fm_store *s, int from, char *err, size_t errlen)
 		if (rc == SQLITE_OK)
 			rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
 		if (rc != SQLITE_OK) {
-			msg(err, errlen, "%s: migrating schema from version %d to %d: %s", s->path, v,
+			fab_seterr(err, errlen, "%s: migrating schema from version %d to %d: %s", s->path, v,
 			    v + 1, sqlite3_errmsg(s->db));
 			if (!sqlite3_get_autocommit(s->db))
 				sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -347,7 +337,7 @@ static int read_committed_seq(struct fm_store *s, char *err, size_t errlen)
 			rc = SQLITE_OK;
 	}
 	if (rc != SQLITE_OK)
-		msg(err, errlen, "%s: reading the event sequence: %s", s->path, sqlite3_errmsg(s->db));
+		fab_seterr(err, errlen, "%s: reading the event sequence: %s", s->path, sqlite3_errmsg(s->db));
 	sqlite3_finalize(st);
 	return sqlite_to_errno(rc);
 }
@@ -360,7 +350,7 @@ int fm_store_open(const char *path, struct fm_store **out, char *err, size_t err
 	int fd, rc, ret;
 
 	if (!path || !*path || !out) {
-		msg(err, errlen, "fm_store_open: no database path");
+		fab_seterr(err, errlen, "fm_store_open: no database path");
 		return -EINVAL;
 	}
 	*out = NULL;
@@ -370,14 +360,14 @@ int fm_store_open(const char *path, struct fm_store **out, char *err, size_t err
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		ret = -errno;
-		msg(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		fab_seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return ret;
 	}
 	close(fd);
 
 	s = calloc(1, sizeof(*s));
 	if (!s || !(s->path = strdup(path))) {
-		msg(err, errlen, "%s: out of memory", path);
+		fab_seterr(err, errlen, "%s: out of memory", path);
 		ret = -ENOMEM;
 		goto err_free;
 	}
@@ -385,7 +375,7 @@ int fm_store_open(const char *path, struct fm_store **out, char *err, size_t err
 	rc = sqlite3_open_v2(path, &s->db,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, NULL);
 	if (rc != SQLITE_OK) {
-		msg(err, errlen, "%s: cannot open database: %s", path,
+		fab_seterr(err, errlen, "%s: cannot open database: %s", path,
 		    s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 		ret = sqlite_to_errno(rc);
 		goto err_free;
@@ -396,17 +386,17 @@ int fm_store_open(const char *path, struct fm_store **out, char *err, size_t err
 	 * check comes before anything (journal mode included) is written. */
 	rc = read_user_version(s->db, &version);
 	if ((rc & 0xff) == SQLITE_NOTADB) {
-		msg(err, errlen, "%s: not a SQLite database (or encrypted); refusing to use it", path);
+		fab_seterr(err, errlen, "%s: not a SQLite database (or encrypted); refusing to use it", path);
 		ret = -EBADMSG;
 		goto err_free;
 	}
 	if (rc != SQLITE_OK) {
-		msg(err, errlen, "%s: reading the schema version: %s", path, sqlite3_errmsg(s->db));
+		fab_seterr(err, errlen, "%s: reading the schema version: %s", path, sqlite3_errmsg(s->db));
 		ret = sqlite_to_errno(rc);
 		goto err_free;
 	}
 	if (version > FM_STORE_SCHEMA_VERSION || version < 0) {
-		msg(err, errlen,
+		fab_seterr(err, errlen,
 		    "%s: schema version %d is newer than this fabricd supports (version %d); "
 		    "refusing to open it (upgrade fabricd or restore an older state file)",
 		    path, version, FM_STORE_SCHEMA_VERSION);
@@ -416,7 +406,7 @@ int fm_store_open(const char *path, struct fm_store **out, char *err, size_t err
 
 	rc = pragma_text(s->db, "PRAGMA journal_mode = WAL", mode, sizeof(mode));
 	if (rc != SQLITE_OK || strcmp(mode, "wal") != 0) {
-		msg(err, errlen, "%s: cannot switch to WAL journal mode: %s", path,
+		fab_seterr(err, errlen, "%s: cannot switch to WAL journal mode: %s", path,
 		    rc != SQLITE_OK ? sqlite3_errmsg(s->db) : mode);
 		ret = rc != SQLITE_OK ? sqlite_to_errno(rc) : -EIO;
 		goto err_free;
@@ -426,7 +416,7 @@ int fm_store_open(const char *path, struct fm_store **out, char *err, size_t err
 	rc = sqlite3_exec(s->db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", NULL, NULL,
 			  NULL);
 	if (rc != SQLITE_OK) {
-		msg(err, errlen, "%s: setting pragmas: %s", path, sqlite3_errmsg(s->db));
+		fab_seterr(err, errlen, "%s: setting pragmas: %s", path, sqlite3_errmsg(s->db));
 		ret = sqlite_to_errno(rc);
 		goto err_free;
 	}
@@ -439,7 +429,7 @@ int fm_store_open(const char *path, struct fm_store **out, char *err, size_t err
 		rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
 					NULL);
 		if (rc != SQLITE_OK) {
-			msg(err, errlen, "%s: preparing \"%s\": %s", path, stmt_sql[i],
+			fab_seterr(err, errlen, "%s: preparing \"%s\": %s", path, stmt_sql[i],
 			    sqlite3_errmsg(s->db));
 			ret = sqlite_to_errno(rc);
 			goto err_free;

@@ -1,5 +1,6 @@
 /* Config-space decoding with libpci: one pci_access per decoder on the dump method, each
  * function's bytes handed to libpci as the device's cache (PCIE-NOTES A.4), libpci errors trapped. */
+#include "errbuf.h"
 #include "pci_decode.h"
 
 #include <errno.h>
@@ -66,17 +67,6 @@ static void on_pci_debug(char *fmt, ...)
 	(void)fmt;
 }
 
-static void msg(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void msg(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Loads the name list now; on a parse error libpci calls the error handler, which lands in
  * the sigsetjmp below, and the half-built list is dropped. */
@@ -110,12 +100,12 @@ static int init_access(struct fm_pci *dec, char *empty, char *err, size_t errlen
 {
 	pci_guard = dec;
 	if (sigsetjmp(dec->jmp, 0)) {
-		msg(err, errlen, "pci decoder: libpci: %s", dec->errmsg);
+		fab_seterr(err, errlen, "pci decoder: libpci: %s", dec->errmsg);
 		return -EIO;
 	}
 	if (pci_set_param(dec->acc, "dump.name", empty) != 0) {
 		pci_guard = NULL;
-		msg(err, errlen, "pci decoder: this libpci has no dump access method");
+		fab_seterr(err, errlen, "pci decoder: this libpci has no dump access method");
 		return -ENOTSUP;
 	}
 	pci_init(dec->acc);
@@ -141,7 +131,7 @@ struct fm_pci *fm_pci_new(const char *ids_path, char *err, size_t errlen)
 
 	dec = calloc(1, sizeof(*dec));
 	if (!dec) {
-		msg(err, errlen, "pci decoder: out of memory");
+		fab_seterr(err, errlen, "pci decoder: out of memory");
 		return NULL;
 	}
 	if (!tmp || !*tmp || strlen(tmp) > sizeof(empty) - 20)
@@ -149,19 +139,19 @@ struct fm_pci *fm_pci_new(const char *ids_path, char *err, size_t errlen)
 	snprintf(empty, sizeof(empty), "%s/fabricd-pci-XXXXXX", tmp);
 	fd = mkstemp(empty);
 	if (fd < 0) {
-		msg(err, errlen, "pci decoder: creating the empty dump file %s: %s", empty,
+		fab_seterr(err, errlen, "pci decoder: creating the empty dump file %s: %s", empty,
 		    strerror(errno));
 		goto err_free;
 	}
 	close(fd);
 	if (ids_path && !(ids = strdup(ids_path))) {
-		msg(err, errlen, "pci decoder: out of memory");
+		fab_seterr(err, errlen, "pci decoder: out of memory");
 		goto err_unlink;
 	}
 
 	dec->acc = pci_alloc();
 	if (!dec->acc) {
-		msg(err, errlen, "pci decoder: pci_alloc failed");
+		fab_seterr(err, errlen, "pci decoder: pci_alloc failed");
 		goto err_unlink;
 	}
 	/* Before pci_init: the default handler prints and calls exit(1). */
