@@ -232,7 +232,7 @@ int ctl_cmd_audit(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **arg
 					"PARAMS", "MESSAGE", NULL};
 	const char *what = "cannot read the audit log";
 	struct json_object *params = json_object_new_object(), *res, *recs;
-	int64_t limit;
+	int64_t limit = 0;
 	int o, rc;
 
 	while ((o = ctl_opt_next(c, cmd, argc, argv, opts)) != -1) {
