@@ -451,10 +451,11 @@ void fm_daemon_stop(struct fm_daemon *d)
 	d->stopping = true;
 	for (unsigned i = 0; i < d->n_links; i++)
 		fm_switch_stop(d->links[i]);
-	fm_ctl_free(d->ctl);
-	d->ctl = NULL;
+	/* before the control socket goes: parked requests are answered on their connections */
 	if (d->engine)
 		fm_engine_stop(d->engine);
+	fm_ctl_free(d->ctl);
+	d->ctl = NULL;
 	if (d->handles) {
 		uv_close((uv_handle_t *)&d->flush_handle, NULL);
 		uv_close((uv_handle_t *)&d->sig_term, NULL);

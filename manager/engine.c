@@ -13,6 +13,15 @@
 
 enum op_kind { OP_ASSIGN, OP_UNASSIGN };
 
+/* Why an operation is parked (not running, not answered) on the engine's timer list. */
+enum op_wait {
+	WAIT_NONE,
+	WAIT_READY,  /* its chassis is connected but not read yet: decide on a whole inventory */
+	WAIT_SWITCH, /* the switch is finishing an operation on the function (FMP_E_IN_PROGRESS) */
+};
+
+#define REQ_NAME_MAX (FM_NAME_MAX + FM_FN_NAME_MAX + 2)
+
 struct fm_op {
 	struct fm_engine *e;
 	enum op_kind kind;
@@ -43,6 +52,19 @@ struct fm_op {
 	struct fm_op *next; /* queue of operations waiting for the same function */
 	struct fm_op *ready_next;
 	bool switch_done;   /* the switch did it: a store failure after this is logged, not returned */
+	bool pending;       /* acknowledged as stored; the switch is told by reconciliation */
+	bool store_failed;  /* the switch acted but the store did not record it */
+	/* the request as the caller named it, resolved again after a wait for discovery */
+	char req_function[REQ_NAME_MAX];
+	char req_host[REQ_NAME_MAX];
+	bool req_any;
+	bool resolved;      /* names resolved, key filled, counted in n_ops */
+	/* parked on the engine's timer list */
+	enum op_wait wait;
+	uint64_t deadline;  /* uv_now() ms */
+	unsigned rounds;    /* WAIT_SWITCH rounds so far */
+	unsigned vh_tries;  /* GET_VH asked after an unanswered UNBIND */
+	struct fm_op *park_next;
 };
 
 struct queue {
@@ -58,6 +80,9 @@ struct fm_engine {
 	bool stopping;            /* fabricd is stopping: queued operations are refused */
 	struct fm_op *ready;      /* next operations to start, drained by one loop */
 	bool draining;
+	struct fm_op *parked;     /* waiting for a chassis to be read or the switch to finish */
+	uv_timer_t timer;         /* the earliest deadline of the parked operations */
+	bool timer_open;
 };
 
 static void op_start(struct fm_op *op);
@@ -134,6 +159,22 @@ static int intent_forget(struct fm_engine *e, struct fm_intent *in, fm_store_don
 	return rc;
 }
 
+static void set_state(struct fm_engine *e, struct fm_intent *in, enum fm_store_state st, int vppb);
+
+/* The switch gave vppb of in's host to in: any other intent that still claims it (an
+ * unbind whose answer comes after this bind's, a stale row) gives it up, so that the store's
+ * one-function-per-(chassis, host, vPPB) rule follows the switch rather than refusing the
+ * binding the switch made. Staged before in's own write, in the same batch. */
+static void vppb_claim(struct fm_engine *e, const struct fm_intent *in, int vppb)
+{
+	if (vppb < 0)
+		return;
+	for (struct fm_intent *o = e->list; o; o = o->next)
+		if (o != in && o->vppb == vppb && !strcmp(o->host, in->host) &&
+		    !strcmp(o->chassis, in->chassis))
+			set_state(e, o, o->state, -1);
+}
+
 static int load_binding(void *arg, const struct fm_store_binding *b)
 {
 	return intent_add(arg, b) ? 0 : -ENOMEM;
@@ -155,6 +196,9 @@ struct fm_engine *fm_engine_new(struct fm_daemon *d, char *err, size_t errlen)
 		fm_engine_free(e);
 		return NULL;
 	}
+	uv_timer_init(d->loop, &e->timer);
+	e->timer.data = e;
+	e->timer_open = true;
 	return e;
 nomem:
 	snprintf(err, errlen, "out of memory");
@@ -173,9 +217,18 @@ void fm_engine_free(struct fm_engine *e)
 	free(e);
 }
 
+static void release_parked(struct fm_engine *e, enum op_wait why, const char *key);
+
 void fm_engine_stop(struct fm_engine *e)
 {
 	e->stopping = true;
+	/* parked operations are answered now (refused, or finished as far as the switch went) */
+	release_parked(e, WAIT_READY, NULL);
+	release_parked(e, WAIT_SWITCH, NULL);
+	if (e->timer_open) {
+		uv_close((uv_handle_t *)&e->timer, NULL);
+		e->timer_open = false;
+	}
 }
 
 const struct fm_intent *fm_engine_intents(const struct fm_engine *e)
@@ -281,9 +334,25 @@ enum fm_rpc_code fm_engine_map_status(int status)
 	case -ETIMEDOUT:
 	case -ECONNRESET:
 	case -ENOTCONN:
+	case -EAGAIN:
 	case -ECANCELED: return FM_RPC_E_SWITCH_UNREACHABLE;
+	case -EPROTO: return FM_RPC_E_SWITCH_ERROR;
 	}
-	return FM_RPC_E_INTERNAL;
+	/* any other FMP status (FMP_E_INJECTED, FMP_E_INTERNAL, FMP_E_INVALID...): the
+	 * switch refused; status_data() names the status */
+	return status > 0 ? FM_RPC_E_SWITCH_ERROR : FM_RPC_E_INTERNAL;
+}
+
+/* The error's data for a switch status: {"fmp_status":"FMP_E_..."}; NULL for link errors. */
+static struct json_object *status_data(int status)
+{
+	struct json_object *o;
+
+	if (status <= 0)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "fmp_status", json_object_new_string(fmp_status_name(status)));
+	return o;
 }
 
 static const char *status_text(int status)
@@ -341,6 +410,15 @@ static void op_submit(struct fm_op *op)
 	op_start(op);
 }
 
+/* The function's state the answer reports: what the switch confirmed, or, with dry_run,
+ * what it is now; "unbinding" for an unassign stored but not yet confirmed. */
+static const char *result_state(const struct fm_op *op)
+{
+	if (op->kind == OP_ASSIGN)
+		return op->dry_run && op->changed ? "free" : op->pending ? "binding" : "bound";
+	return op->dry_run && op->changed ? "bound" : op->pending ? "unbinding" : "free";
+}
+
 /* Answers the caller, frees op and starts the next operation on the same function. */
 static void op_finish(struct fm_op *op)
 {
@@ -365,10 +443,15 @@ static void op_finish(struct fm_op *op)
 		} else if (op->kind == OP_UNASSIGN && op->vppb != FMP_VPPB_NONE) {
 			json_object_object_add(res, "vppb", json_object_new_int(op->vppb));
 		}
-		json_object_object_add(res, "state",
-				       json_object_new_string(op->kind == OP_ASSIGN
-								      ? (op->dry_run && op->changed ? "free" : "bound")
-								      : (op->dry_run && op->changed ? "bound" : "free")));
+		json_object_object_add(res, "state", json_object_new_string(result_state(op)));
+		if (!op->dry_run) {
+			/* confirmed: the switch answered (or its inventory, read since it last
+			 * connected, shows) this state; pending: stored, the switch is told by
+			 * reconciliation */
+			json_object_object_add(res, "switch",
+					       json_object_new_string(op->pending ? "pending" : "confirmed"));
+			json_object_object_add(res, "stored", json_object_new_boolean(!op->store_failed));
+		}
 		json_object_object_add(res, "changed", json_object_new_boolean(op->changed));
 		json_object_object_add(res, "dry_run", json_object_new_boolean(op->dry_run));
 		json_object_object_add(res, "actions", json_object_get(op->actions));
@@ -429,6 +512,212 @@ static void op_start_later(struct fm_engine *e, struct fm_op *op)
 	e->draining = false;
 }
 
+/* ---- parking: waits with a deadline, on one timer --------------------------------------- */
+
+static void assign_resolve(struct fm_op *op);
+static void unassign_resolve(struct fm_op *op);
+static void assign_bind(struct fm_op *op);
+static void unassign_send(struct fm_op *op, uint8_t mode);
+static void refuse(struct fm_op *op, enum fm_rpc_code code, const char *fmt, const char *a,
+		   const char *b);
+
+static uint64_t loop_now(const struct fm_engine *e)
+{
+	return uv_now(e->d->loop);
+}
+
+static void on_park_timer(uv_timer_t *t);
+
+static void park_arm(struct fm_engine *e)
+{
+	uint64_t first = UINT64_MAX, now = loop_now(e);
+
+	if (!e->timer_open)
+		return;
+	for (struct fm_op *op = e->parked; op; op = op->park_next)
+		if (op->deadline < first)
+			first = op->deadline;
+	if (first == UINT64_MAX)
+		uv_timer_stop(&e->timer);
+	else
+		uv_timer_start(&e->timer, on_park_timer, first > now ? first - now : 0, 0);
+}
+
+/* Parks op until op->deadline (set by the caller) or an earlier release. */
+static void park(struct fm_op *op, enum op_wait why)
+{
+	struct fm_engine *e = op->e;
+
+	op->wait = why;
+	op->park_next = e->parked;
+	e->parked = op;
+	park_arm(e);
+}
+
+/* Takes the parked operations waiting for why (and key, when not NULL) off the list, in the
+ * order they were parked. */
+static struct fm_op *unpark_all(struct fm_engine *e, enum op_wait why, const char *key,
+				bool due_only)
+{
+	struct fm_op *taken = NULL, **tail = &taken, **pp = &e->parked;
+	uint64_t now = loop_now(e);
+
+	while (*pp) {
+		struct fm_op *op = *pp;
+
+		if ((why == WAIT_NONE || op->wait == why) && (!key || !strcmp(op->key, key)) &&
+		    (!due_only || op->deadline <= now)) {
+			*pp = op->park_next;
+			op->park_next = NULL;
+			*tail = op;
+			tail = &op->park_next;
+		} else {
+			pp = &op->park_next;
+		}
+	}
+	/* parked last first on the list: reverse, so the oldest goes first */
+	{
+		struct fm_op *rev = NULL;
+
+		while (taken) {
+			struct fm_op *n = taken->park_next;
+
+			taken->park_next = rev;
+			rev = taken;
+			taken = n;
+		}
+		taken = rev;
+	}
+	park_arm(e);
+	return taken;
+}
+
+/* The wait is over (released or due): go on where the operation stopped. */
+static void resume(struct fm_op *op, enum op_wait why, bool due)
+{
+	struct fm_engine *e = op->e;
+
+	op->wait = WAIT_NONE;
+	if (why == WAIT_SWITCH) {
+		/* the switch's own operation ended (or should have by now): ask again */
+		if (op->kind == OP_ASSIGN)
+			assign_bind(op);
+		else
+			unassign_send(op, op->mode);
+		return;
+	}
+	if (op->resolved) {
+		/* parked from op_start, at the head of its queue */
+		if (due) {
+			op_fail(op, FM_RPC_E_SWITCH_UNREACHABLE, NULL,
+				"chassis %s is connected but not read yet; try again", op->chassis);
+			return;
+		}
+		op_start_later(e, op);
+		return;
+	}
+	e->n_ops--;
+	if (due) {
+		refuse(op, FM_RPC_E_SWITCH_UNREACHABLE,
+		       "%s: its chassis is connected but not read yet; try again%s", op->req_function, "");
+		return;
+	}
+	if (op->kind == OP_ASSIGN)
+		assign_resolve(op);
+	else
+		unassign_resolve(op);
+}
+
+static void release_parked(struct fm_engine *e, enum op_wait why, const char *key)
+{
+	struct fm_op *op = unpark_all(e, why, key, false);
+
+	while (op) {
+		struct fm_op *next = op->park_next;
+
+		op->park_next = NULL;
+		resume(op, why, false);
+		op = next;
+	}
+}
+
+static void on_park_timer(uv_timer_t *t)
+{
+	struct fm_engine *e = t->data;
+	struct fm_op *op = unpark_all(e, WAIT_NONE, NULL, true);
+
+	while (op) {
+		struct fm_op *next = op->park_next;
+
+		op->park_next = NULL;
+		resume(op, op->wait, true);
+		op = next;
+	}
+}
+
+/* Connected, but its inventory (bindings included) not read yet: a mutation decided now
+ * would be decided on half an inventory (issue 19: an unassign answered "forget" while
+ * the switch still held the binding, then adopted back). */
+static bool chassis_settling(const struct fm_engine *e, const struct fm_chassis *ch)
+{
+	struct fm_switch *sw = fm_daemon_link(e->d, ch);
+
+	return sw && !ch->discovered && fm_switch_state(sw) == FM_SWITCH_READY;
+}
+
+/* A name resolved to ch (or, NULL, not found): must the request wait for a discovery? A
+ * name not found waits while any chassis is being read, since it may be there. */
+static bool must_wait(const struct fm_engine *e, const struct fm_chassis *ch)
+{
+	if (ch)
+		return chassis_settling(e, ch);
+	for (unsigned i = 0; i < fm_inv_chassis_count(e->d->inv); i++)
+		if (chassis_settling(e, fm_inv_chassis_at(e->d->inv, i)))
+			return true;
+	return false;
+}
+
+/* Parks a request until discovery ends, for at most its wait bound from its first park. */
+static void park_ready(struct fm_op *op)
+{
+	struct fm_engine *e = op->e;
+
+	if (e->stopping) {
+		if (op->resolved)
+			op_fail(op, FM_RPC_E_SWITCH_UNREACHABLE, NULL, "fabricd is stopping");
+		else
+			refuse(op, FM_RPC_E_SWITCH_UNREACHABLE, "fabricd is stopping%s%s", "", "");
+		return;
+	}
+	if (!op->deadline)
+		op->deadline = loop_now(e) + (op->kind == OP_UNASSIGN && op->timeout_ms
+						      ? op->timeout_ms
+						      : e->d->cfg->timeouts.managed_unbind_ms);
+	if (!op->resolved)
+		e->n_ops++;
+	park(op, WAIT_READY);
+}
+
+/* FMP_E_IN_PROGRESS: the switch is finishing an operation on the function (one a previous
+ * run of fabricd started, before a crash): follow it to its end — its BIND_DONE or
+ * UNBIND_DONE event, or a deadline — then ask again. False when the caller's patience is
+ * spent (reconciliation's own operations follow longer). */
+static bool follow(struct fm_op *op)
+{
+	const struct fm_fabric_timeouts *t = &op->e->d->cfg->timeouts;
+	uint32_t round = t->managed_unbind_ms + t->switch_request_ms;
+	unsigned max = op->internal ? 8 : 1 + op->timeout_ms / round;
+
+	if (op->e->stopping || op->rounds >= max)
+		return false;
+	op->rounds++;
+	fm_log(op->e->d, FM_LOG_INFO, "%s: the switch has an operation in progress on it; waiting for its end",
+	       op->fn_name);
+	op->deadline = loop_now(op->e) + round;
+	park(op, WAIT_SWITCH);
+	return true;
+}
+
 static struct fm_op *op_new(struct fm_engine *e, enum op_kind kind, fm_op_done done, void *arg)
 {
 	struct fm_op *op = calloc(1, sizeof(*op));
@@ -445,6 +734,7 @@ static struct fm_op *op_new(struct fm_engine *e, enum op_kind kind, fm_op_done d
 	op->internal = !done;
 	op->actions = json_object_new_array();
 	op->vppb = FMP_VPPB_NONE;
+	op->port = FMP_PORT_NONE;
 	op->ok = true;
 	return op;
 }
@@ -487,10 +777,12 @@ static void op_stored(void *arg, int rc)
 	struct fm_op *op = arg;
 
 	if (rc && op->switch_done) {
-		/* the fabric changed as asked; only its record did not: say so in the log,
-		 * and reconciliation rewrites the record from the switch on the next contact */
+		/* the fabric changed as asked; only its record did not: say so in the log and
+		 * the answer ("stored": false), and reconciliation rewrites the record from the
+		 * switch on the next contact */
 		fm_log(op->e->d, FM_LOG_ERR, "%s: done on the switch, but the intent store failed: %s",
 		       op->fn_name, fm_store_last_error(op->e->d->store));
+		op->store_failed = true;
 		op_finish(op);
 	} else if (rc) {
 		op_fail(op, FM_RPC_E_INTERNAL, NULL, "intent store: %s", fm_store_last_error(op->e->d->store));
@@ -508,12 +800,15 @@ static void op_failed_stored(void *arg, int rc)
 }
 
 /* The bind failed: the intent written for it is taken back before answering. */
-static void assign_undo(struct fm_op *op, enum fm_rpc_code code, const char *msg)
+static void assign_undo(struct fm_op *op, enum fm_rpc_code code, const char *msg,
+			struct json_object *data)
 {
 	struct fm_intent *in = intent_get(op->e, op->key);
 
 	op->ok = false;
 	op->code = code;
+	json_object_put(op->data);
+	op->data = data;
 	snprintf(op->msg, sizeof(op->msg), "%s", msg);
 	if (in && in->state == FM_STORE_BINDING) {
 		if (op->created_intent) {
@@ -543,10 +838,12 @@ static void on_bind(void *arg, int status, const struct fmp_msg *r)
 	struct fm_store_binding b;
 	char msg[256];
 
+	if (status == FMP_E_IN_PROGRESS && follow(op))
+		return;
 	if (status) {
 		snprintf(msg, sizeof(msg), "cannot assign %s to %s: %s", op->fn_name, op->host,
 			 status_text(status));
-		assign_undo(op, fm_engine_map_status(status), msg);
+		assign_undo(op, fm_engine_map_status(status), msg, status_data(status));
 		return;
 	}
 	op->switch_done = true;
@@ -581,6 +878,9 @@ static void on_bind(void *arg, int status, const struct fmp_msg *r)
 		op_finish(op);
 		return;
 	}
+	/* the switch chose this vPPB: an intent that still claims it (its unbind answered
+	 * after this bind, as delayed answers may be) gives it up first, in the same batch */
+	vppb_claim(op->e, in, op->vppb);
 	in->state = FM_STORE_BOUND;
 	in->vppb = op->vppb;
 	memset(&b, 0, sizeof(b));
@@ -604,7 +904,7 @@ static void on_bind(void *arg, int status, const struct fmp_msg *r)
 			.function = op->fn_name, .host = op->host, .vppb = op->vppb, .detail = detail});
 	}
 	if (fm_store_binding_put(d->store, &b, op_stored, op))
-		op_fail(op, FM_RPC_E_INTERNAL, NULL, "intent store: %s", fm_store_last_error(d->store));
+		op_stored(op, -EIO); /* the switch bound it: an answer, not an error */
 }
 
 static void on_num_vfs(void *arg, int status, const struct fmp_msg *r)
@@ -616,7 +916,7 @@ static void on_num_vfs(void *arg, int status, const struct fmp_msg *r)
 	if (status) {
 		snprintf(msg, sizeof(msg), "cannot enable VFs for %s: %s", op->fn_name,
 			 status_text(status));
-		assign_undo(op, fm_engine_map_status(status), msg);
+		assign_undo(op, fm_engine_map_status(status), msg, status_data(status));
 		return;
 	}
 	if (fn) {
@@ -638,7 +938,7 @@ static void assign_bind(struct fm_op *op)
 
 	if (!fn || !h || !chassis_ready(op)) {
 		assign_undo(op, fn && h ? FM_RPC_E_SWITCH_UNREACHABLE : FM_RPC_E_NO_SUCH_FUNCTION,
-			    "the function or its chassis went away during the assignment");
+			    "the function or its chassis went away during the assignment", NULL);
 		return;
 	}
 	if (op->need_num_vfs) {
@@ -656,7 +956,7 @@ static void assign_bind(struct fm_op *op)
 		rc = op_request(op, &m, 0, on_bind);
 	}
 	if (rc)
-		assign_undo(op, FM_RPC_E_SWITCH_UNREACHABLE, "the switch is not connected");
+		assign_undo(op, FM_RPC_E_SWITCH_UNREACHABLE, "the switch is not connected", NULL);
 }
 
 static void assign_persisted(void *arg, int rc)
@@ -799,48 +1099,52 @@ static void assign_start(struct fm_op *op)
 
 static void unassign_send(struct fm_op *op, uint8_t mode);
 
-static void on_unbind(void *arg, int status, const struct fmp_msg *r)
+/* The unbind did not happen (op->ok/code/msg set): the intent goes back to st, and the
+ * operation is answered once that is written. */
+static void unbind_restore(struct fm_op *op, enum fm_store_state st)
 {
-	struct fm_op *op = arg;
+	struct fm_intent *in = intent_get(op->e, op->key);
+	struct fm_store_key k;
+
+	op->ok = false;
+	if (in && in->state == FM_STORE_UNBINDING) {
+		in->state = st;
+		if (st == FM_STORE_DETACHED)
+			in->vppb = -1;
+		k = store_key(in);
+		if (fm_store_binding_set_state(op->e->d->store, &k, in->state, op_failed_stored, op) == 0)
+			return;
+	}
+	op_finish(op);
+}
+
+static void unbind_failed(struct fm_op *op, int status)
+{
+	op->code = fm_engine_map_status(status);
+	json_object_put(op->data);
+	op->data = status_data(status);
+	if (status == FMP_E_TIMEOUT)
+		snprintf(op->msg, sizeof(op->msg),
+			 "host %s did not release %s within %u ms; use --force to remove it anyway",
+			 op->host, op->fn_name, op->timeout_ms);
+	else
+		snprintf(op->msg, sizeof(op->msg), "cannot unassign %s: %s", op->fn_name,
+			 status_text(status));
+	/* the function is still where it was: put the intent back to bound — or, when the
+	 * switch went away meanwhile, to detached (reconciliation finds out) */
+	unbind_restore(op, status < 0 ? FM_STORE_DETACHED : FM_STORE_BOUND);
+}
+
+/* The switch confirmed the function is free (its answer, or its vPPB table). */
+static void unbind_done(struct fm_op *op, const struct fmp_unbind_resp *resp)
+{
 	struct fm_daemon *d = op->e->d;
 	struct fm_intent *in = intent_get(op->e, op->key);
 	struct fm_fn *fn = op_fn(op);
 
-	if (status == FMP_E_TIMEOUT && op->force && op->mode == FMP_UNBIND_MANAGED) {
-		fm_log(d, FM_LOG_INFO, "%s: host %s did not release it in time; forcing a surprise removal",
-		       op->fn_name, op->host);
-		add_action(op, "unbind", "mode", "surprise", NULL, 0);
-		unassign_send(op, FMP_UNBIND_SURPRISE);
-		return;
-	}
-	if (status && status != FMP_E_NOT_BOUND) {
-		struct fm_store_key k;
-
-		op->ok = false;
-		op->code = fm_engine_map_status(status);
-		if (status == FMP_E_TIMEOUT)
-			snprintf(op->msg, sizeof(op->msg),
-				 "host %s did not release %s within %u ms; use --force to remove it anyway",
-				 op->host, op->fn_name, op->timeout_ms);
-		else
-			snprintf(op->msg, sizeof(op->msg), "cannot unassign %s: %s", op->fn_name,
-				 status_text(status));
-		/* the function is still where it was: put the intent back to bound — or, when
-		 * the switch went away meanwhile, to detached (reconciliation finds out) */
-		if (in && in->state == FM_STORE_UNBINDING) {
-			in->state = status < 0 ? FM_STORE_DETACHED : FM_STORE_BOUND;
-			if (status < 0)
-				in->vppb = -1;
-			k = store_key(in);
-			if (fm_store_binding_set_state(d->store, &k, in->state, op_failed_stored, op) == 0)
-				return;
-		}
-		op_finish(op);
-		return;
-	}
-	if (!status) {
-		op->port = r->u.unbind_resp.port;
-		op->vppb = r->u.unbind_resp.vppb;
+	if (resp) {
+		op->port = resp->port;
+		op->vppb = resp->vppb;
 	}
 	op->switch_done = true;
 	op->changed = true;
@@ -869,10 +1173,111 @@ static void on_unbind(void *arg, int status, const struct fmp_msg *r)
 		.detail = json_object_new_string(op->mode == FMP_UNBIND_SURPRISE ? "surprise" : "managed")});
 	if (in && !op->keep_intent) {
 		if (intent_forget(op->e, in, op_stored, op))
-			op_fail(op, FM_RPC_E_INTERNAL, NULL, "intent store: %s", fm_store_last_error(d->store));
+			op_stored(op, -EIO); /* the switch unbound it: an answer, not an error */
 		return;
 	}
 	op_finish(op);
+}
+
+/* Neither the UNBIND nor the switch's vPPB table answered: the intent stays `unbinding`
+ * (what was asked last), which the function's UNBIND_DONE event or reconciliation settles;
+ * the caller is told it is stored and pending. */
+static void unbind_unconfirmed(struct fm_op *op)
+{
+	fm_log(op->e->d, FM_LOG_ERR, "%s: the switch confirmed neither the unbind nor the binding; "
+	       "the unassign stays pending until it does", op->fn_name);
+	op->changed = true;
+	op->pending = true;
+	op_finish(op);
+}
+
+static void unbind_verify(struct fm_op *op);
+
+static void on_verify_vh(void *arg, int status, const struct fmp_msg *r)
+{
+	struct fm_op *op = arg;
+	struct fm_chassis *ch = fm_inv_chassis(op->e->d->inv, op->chassis);
+	struct fm_fn *fn = op_fn(op);
+	const struct fmp_vppb_info *held = NULL;
+
+	if (status) {
+		unbind_verify(op); /* ask again, a few times */
+		return;
+	}
+	if (ch && fm_inv_host_by_port(ch, r->u.vh_resp.port))
+		fm_inv_set_vh(ch, &r->u.vh_resp);
+	if (fn) {
+		struct fmp_fn_addr a = fm_fn_addr(fn);
+
+		for (unsigned i = 0; i < r->u.vh_resp.count; i++) {
+			const struct fmp_vppb_info *v = &r->u.vh_resp.vppbs[i];
+
+			if (v->bind_state != FMP_BIND_UNBOUND && v->fn.slot == a.slot &&
+			    v->fn.pf == a.pf && v->fn.vf == a.vf)
+				held = v;
+		}
+	}
+	if (!held) {
+		unbind_done(op, NULL); /* the UNBIND took effect; only its answer was lost */
+		return;
+	}
+	if (held->bind_state == FMP_BIND_UNBINDING) {
+		if (!follow(op))
+			unbind_unconfirmed(op);
+		return;
+	}
+	/* still bound: the request was lost before the switch acted */
+	if (op->force && op->mode == FMP_UNBIND_MANAGED) {
+		add_action(op, "unbind", "mode", "surprise", NULL, 0);
+		unassign_send(op, FMP_UNBIND_SURPRISE);
+		return;
+	}
+	op->code = FM_RPC_E_TIMEOUT;
+	snprintf(op->msg, sizeof(op->msg),
+		 "the switch did not answer the unbind of %s within %u ms and still has it bound to "
+		 "%s: nothing changed (--force removes it anyway)",
+		 op->fn_name, op->timeout_ms + op->e->d->cfg->timeouts.switch_request_ms, op->host);
+	unbind_restore(op, FM_STORE_BOUND);
+}
+
+/* An UNBIND went unanswered (dropped, or a switch too slow): whether it took effect is the
+ * switch's to say, so its vPPB table (GET_VH) is asked before anything is answered. */
+static void unbind_verify(struct fm_op *op)
+{
+	struct fmp_msg m;
+
+	if (op->vh_tries < 3 && op->port != FMP_PORT_NONE && chassis_ready(op)) {
+		op->vh_tries++;
+		req_init(&m, FMP_OP_GET_VH);
+		m.u.vh_req.port = op->port;
+		if (op_request(op, &m, 0, on_verify_vh) == 0)
+			return;
+	}
+	unbind_unconfirmed(op);
+}
+
+static void on_unbind(void *arg, int status, const struct fmp_msg *r)
+{
+	struct fm_op *op = arg;
+
+	if (status == FMP_E_TIMEOUT && op->force && op->mode == FMP_UNBIND_MANAGED) {
+		fm_log(op->e->d, FM_LOG_INFO, "%s: host %s did not release it in time; forcing a surprise removal",
+		       op->fn_name, op->host);
+		add_action(op, "unbind", "mode", "surprise", NULL, 0);
+		unassign_send(op, FMP_UNBIND_SURPRISE);
+		return;
+	}
+	if (status == FMP_E_IN_PROGRESS && follow(op))
+		return;
+	if (status == -ETIMEDOUT) {
+		unbind_verify(op);
+		return;
+	}
+	if (status && status != FMP_E_NOT_BOUND) {
+		unbind_failed(op, status);
+		return;
+	}
+	unbind_done(op, status ? NULL : &r->u.unbind_resp);
 }
 
 static void unassign_send(struct fm_op *op, uint8_t mode)
@@ -890,7 +1295,7 @@ static void unassign_send(struct fm_op *op, uint8_t mode)
 	m.u.unbind_req.mode = mode;
 	m.u.unbind_req.timeout_ms = op->timeout_ms;
 	/* the switch answers a managed unbind only when the host is done: wait that long */
-	if (op_request(op, &m, op->timeout_ms + 5000, on_unbind))
+	if (op_request(op, &m, op->timeout_ms + op->e->d->cfg->timeouts.switch_request_ms, on_unbind))
 		on_unbind(op, -ENOTCONN, NULL);
 }
 
@@ -918,6 +1323,7 @@ static void unassign_start(struct fm_op *op)
 		if (h && !op->host[0])
 			snprintf(op->host, sizeof(op->host), "%s", h->name);
 		op->vppb = fn->sw_vppb;
+		op->port = fn->sw_port;
 	}
 	if (in && !op->host[0])
 		snprintf(op->host, sizeof(op->host), "%s", in->host);
@@ -933,6 +1339,20 @@ static void unassign_start(struct fm_op *op)
 		op->changed = true;
 		if (op->dry_run) {
 			op_finish(op);
+			return;
+		}
+		if (!chassis_ready(op)) {
+			/* the switch cannot confirm that it holds nothing: the row stays, as
+			 * unbinding, which reconciliation finishes (unbind if bound, else forget) */
+			op->pending = true;
+			if (in->state == FM_STORE_UNBINDING) {
+				op_finish(op);
+				return;
+			}
+			in->state = FM_STORE_UNBINDING;
+			k = store_key(in);
+			if (fm_store_binding_set_state(d->store, &k, FM_STORE_UNBINDING, op_stored, op))
+				op_fail(op, FM_RPC_E_INTERNAL, NULL, "intent store: %s", fm_store_last_error(d->store));
 			return;
 		}
 		if (intent_forget(op->e, in, op_stored, op))
@@ -964,6 +1384,10 @@ static void op_start(struct fm_op *op)
 {
 	if (op->e->stopping) {
 		op_fail(op, FM_RPC_E_SWITCH_UNREACHABLE, NULL, "fabricd is stopping");
+		return;
+	}
+	if (chassis_settling(op->e, fm_inv_chassis(op->e->d->inv, op->chassis))) {
+		park_ready(op); /* queued behind an operation while the chassis began a re-read */
 		return;
 	}
 	if (op->kind == OP_ASSIGN)
@@ -998,24 +1422,44 @@ static struct fm_fn *first_free_vf(struct fm_engine *e, struct fm_card *card)
 	return NULL;
 }
 
-void fm_engine_assign(struct fm_engine *e, const struct fm_assign_req *req, fm_op_done done,
-		      void *arg)
+/* Copies a name of the request into dst; false (and the request refused) when too long
+ * to be any name. */
+static bool copy_name(struct fm_op *op, char *dst, size_t len, const char *name, const char *what)
 {
-	struct fm_op *op = op_new(e, OP_ASSIGN, done, arg);
+	if (!name)
+		name = "";
+	if (strlen(name) >= len) {
+		refuse(op, FM_RPC_E_BAD_REQUEST, "%s name is too long (%s)", what, "at most 160 bytes");
+		return false;
+	}
+	memcpy(dst, name, strlen(name) + 1);
+	return true;
+}
+
+static void assign_resolve(struct fm_op *op)
+{
+	struct fm_engine *e = op->e;
+	struct fm_card *card = NULL;
 	struct fm_fn *fn = NULL;
 	struct fm_host *h;
-	bool amb = false;
+	bool amb = false, amb_host = false;
 
-	if (!op)
+	if (op->req_any) {
+		card = fm_inv_find_card(e->d->inv, op->req_function, &amb);
+	} else {
+		fn = fm_inv_find_fn(e->d->inv, op->req_function, &amb);
+		card = fn ? fn->card : NULL;
+	}
+	h = fm_inv_find_host(e->d->inv, op->req_host, &amb_host);
+	if ((must_wait(e, card ? card->chassis : NULL) || must_wait(e, h ? h->chassis : NULL))) {
+		park_ready(op);
 		return;
-	op->dry_run = req->dry_run;
-	if (req->any) {
-		struct fm_card *card = fm_inv_find_card(e->d->inv, req->card, &amb);
-
+	}
+	if (op->req_any) {
 		if (!card) {
 			refuse(op, amb ? FM_RPC_E_BAD_REQUEST : FM_RPC_E_NO_SUCH_CARD,
 			       amb ? "card name %s is ambiguous: prefix it with CHASSIS:%s" : "no card %s%s",
-			       req->card, "");
+			       op->req_function, "");
 			return;
 		}
 		if (card->sharing != FMP_SHARING_SRIOV) {
@@ -1029,21 +1473,17 @@ void fm_engine_assign(struct fm_engine *e, const struct fm_assign_req *req, fm_o
 			refuse(op, FM_RPC_E_FUNCTION_BUSY, "card %s has no free VF%s", card->name, "");
 			return;
 		}
-	} else {
-		fn = fm_inv_find_fn(e->d->inv, req->function, &amb);
-		if (!fn) {
-			refuse(op, amb ? FM_RPC_E_BAD_REQUEST : FM_RPC_E_NO_SUCH_FUNCTION,
-			       amb ? "function name %s is ambiguous: prefix it with CHASSIS:%s"
-				   : "no function %s%s",
-			       req->function, "");
-			return;
-		}
+	} else if (!fn) {
+		refuse(op, amb ? FM_RPC_E_BAD_REQUEST : FM_RPC_E_NO_SUCH_FUNCTION,
+		       amb ? "function name %s is ambiguous: prefix it with CHASSIS:%s"
+			   : "no function %s%s",
+		       op->req_function, "");
+		return;
 	}
-	h = fm_inv_find_host(e->d->inv, req->host, &amb);
 	if (!h) {
-		refuse(op, amb ? FM_RPC_E_BAD_REQUEST : FM_RPC_E_NO_SUCH_HOST,
-		       amb ? "host name %s is ambiguous: prefix it with CHASSIS:%s" : "no host %s%s",
-		       req->host, "");
+		refuse(op, amb_host ? FM_RPC_E_BAD_REQUEST : FM_RPC_E_NO_SUCH_HOST,
+		       amb_host ? "host name %s is ambiguous: prefix it with CHASSIS:%s" : "no host %s%s",
+		       op->req_host, "");
 		return;
 	}
 	if (h->chassis != fn->card->chassis) {
@@ -1072,6 +1512,45 @@ void fm_engine_assign(struct fm_engine *e, const struct fm_assign_req *req, fm_o
 	}
 	op_bind_fn(op, fn);
 	snprintf(op->host, sizeof(op->host), "%s", h->name);
+	op->resolved = true;
+	op_submit(op);
+}
+
+void fm_engine_assign(struct fm_engine *e, const struct fm_assign_req *req, fm_op_done done,
+		      void *arg)
+{
+	struct fm_op *op = op_new(e, OP_ASSIGN, done, arg);
+
+	if (!op)
+		return;
+	op->dry_run = req->dry_run;
+	op->req_any = req->any;
+	if (!copy_name(op, op->req_function, sizeof(op->req_function),
+		       req->any ? req->card : req->function, req->any ? "card" : "function") ||
+	    !copy_name(op, op->req_host, sizeof(op->req_host), req->host, "host"))
+		return;
+	assign_resolve(op);
+}
+
+static void unassign_resolve(struct fm_op *op)
+{
+	struct fm_engine *e = op->e;
+	bool amb = false;
+	struct fm_fn *fn = fm_inv_find_fn(e->d->inv, op->req_function, &amb);
+
+	if (must_wait(e, fn ? fn->card->chassis : NULL)) {
+		park_ready(op);
+		return;
+	}
+	if (!fn) {
+		refuse(op, amb ? FM_RPC_E_BAD_REQUEST : FM_RPC_E_NO_SUCH_FUNCTION,
+		       amb ? "function name %s is ambiguous: prefix it with CHASSIS:%s"
+			   : "no function %s%s",
+		       op->req_function, "");
+		return;
+	}
+	op_bind_fn(op, fn);
+	op->resolved = true;
 	op_submit(op);
 }
 
@@ -1079,25 +1558,16 @@ void fm_engine_unassign(struct fm_engine *e, const struct fm_unassign_req *req, 
 			void *arg)
 {
 	struct fm_op *op = op_new(e, OP_UNASSIGN, done, arg);
-	struct fm_fn *fn;
-	bool amb = false;
 
 	if (!op)
 		return;
-	fn = fm_inv_find_fn(e->d->inv, req->function, &amb);
-	if (!fn) {
-		refuse(op, amb ? FM_RPC_E_BAD_REQUEST : FM_RPC_E_NO_SUCH_FUNCTION,
-		       amb ? "function name %s is ambiguous: prefix it with CHASSIS:%s"
-			   : "no function %s%s",
-		       req->function, "");
-		return;
-	}
 	op->dry_run = req->dry_run;
 	op->force = req->force;
 	op->mode = req->mode;
 	op->timeout_ms = req->timeout_ms ? req->timeout_ms : e->d->cfg->timeouts.managed_unbind_ms;
-	op_bind_fn(op, fn);
-	op_submit(op);
+	if (!copy_name(op, op->req_function, sizeof(op->req_function), req->function, "function"))
+		return;
+	unassign_resolve(op);
 }
 
 /* ---- reconciliation -------------------------------------------------------------------- */
@@ -1110,6 +1580,7 @@ static void internal_op(struct fm_engine *e, enum op_kind kind, const struct fm_
 	if (!op)
 		return;
 	op_bind_fn(op, fn);
+	op->resolved = true;
 	op->keep_intent = keep_intent;
 	op->mode = mode;
 	op->force = true;
@@ -1131,6 +1602,8 @@ static void set_state(struct fm_engine *e, struct fm_intent *in, enum fm_store_s
 
 	if (in->state == st && in->vppb == vppb)
 		return;
+	if (vppb != in->vppb)
+		vppb_claim(e, in, vppb);
 	in->state = st;
 	in->vppb = vppb;
 	memset(&b, 0, sizeof(b));
@@ -1280,6 +1753,8 @@ void fm_engine_reconcile(struct fm_engine *e, struct fm_chassis *ch)
 	fm_log(d, FM_LOG_INFO,
 	       "%s: reconciled%s: %u in place, %u re-applied, %u detached, %u adopted, %u removed",
 	       ch->name, first ? " (first contact)" : "", ok, reapplied, detached, adopted, removed);
+	/* the requests that waited for this inventory go now, behind reconciliation's own */
+	release_parked(e, WAIT_READY, NULL);
 }
 
 void fm_engine_chassis_lost(struct fm_engine *e, struct fm_chassis *ch)
@@ -1289,6 +1764,46 @@ void fm_engine_chassis_lost(struct fm_engine *e, struct fm_chassis *ch)
 		    (in->state == FM_STORE_BOUND || in->state == FM_STORE_BINDING) &&
 		    !fm_index_get(e->queues, in->key))
 			set_state(e, in, FM_STORE_DETACHED, -1); /* the vPPB is the switch's to reuse */
+	/* requests waiting for its discovery are decided now: refused, the switch is away */
+	release_parked(e, WAIT_READY, NULL);
+}
+
+/* BIND_DONE / UNBIND_DONE for fn: the inventory follows the switch; an operation that
+ * waits for the switch to finish on fn asks again; an unassign left pending is settled. */
+static void fn_event(struct fm_engine *e, struct fm_fn *fn, const struct fmp_event *ev)
+{
+	struct fm_chassis *ch = fn->card->chassis;
+	const struct fm_intent *cin = fm_engine_intent_of(e, fn);
+	struct fm_intent *in = cin ? intent_get(e, cin->key) : NULL;
+	char key[sizeof(((struct fm_intent *)0)->key)];
+	struct fm_host *h = fm_inv_host_by_port(ch, ev->port);
+	int pf, vf;
+
+	if (ev->type == FMP_EV_BIND_DONE) {
+		fn->sw_state = FMP_BIND_BOUND;
+		fn->sw_port = ev->port;
+		fn->sw_vppb = ev->vppb;
+	} else {
+		fn->sw_state = FMP_BIND_UNBOUND;
+		fn->sw_port = FMP_PORT_NONE;
+		fn->sw_vppb = FMP_VPPB_NONE;
+		if (in && !fm_index_get(e->queues, in->key)) {
+			if (in->state == FM_STORE_UNBINDING)
+				/* an unassign left pending: what was asked last is now so */
+				intent_forget(e, in, ignore_done, NULL);
+			else if (in->state == FM_STORE_BOUND)
+				/* removed behind our back (surprise, fault): keep the intent, detached */
+				set_state(e, in, FM_STORE_DETACHED, -1); /* the vPPB is the switch's to reuse */
+		}
+	}
+	if (h && ev->vppb < 32) {
+		h->vppb[ev->vppb].bind_state =
+			ev->type == FMP_EV_BIND_DONE ? FMP_BIND_BOUND : FMP_BIND_UNBOUND;
+		h->vppb[ev->vppb].fn = ev->fn;
+	}
+	canonical(fn, &pf, &vf);
+	make_key(key, sizeof(key), ch->name, fn->card->serial, pf, vf);
+	release_parked(e, WAIT_SWITCH, key);
 }
 
 bool fm_engine_switch_event(struct fm_engine *e, struct fm_chassis *ch, const struct fmp_event *ev)
@@ -1342,30 +1857,7 @@ bool fm_engine_switch_event(struct fm_engine *e, struct fm_chassis *ch, const st
 		fn = fm_inv_fn_by_addr(ch, &ev->fn);
 		if (!fn)
 			return false;
-		if (ev->type == FMP_EV_BIND_DONE) {
-			fn->sw_state = FMP_BIND_BOUND;
-			fn->sw_port = ev->port;
-			fn->sw_vppb = ev->vppb;
-		} else {
-			const struct fm_intent *cin = fm_engine_intent_of(e, fn);
-			struct fm_intent *in = cin ? intent_get(e, cin->key) : NULL;
-
-			fn->sw_state = FMP_BIND_UNBOUND;
-			fn->sw_port = FMP_PORT_NONE;
-			fn->sw_vppb = FMP_VPPB_NONE;
-			/* removed behind our back (surprise, fault): keep the intent, detached */
-			if (in && in->state == FM_STORE_BOUND && !fm_index_get(e->queues, in->key))
-				set_state(e, in, FM_STORE_DETACHED, -1); /* the vPPB is the switch's to reuse */
-		}
-		{
-			struct fm_host *h = fm_inv_host_by_port(ch, ev->port);
-
-			if (h && ev->vppb < 32) {
-				h->vppb[ev->vppb].bind_state =
-					ev->type == FMP_EV_BIND_DONE ? FMP_BIND_BOUND : FMP_BIND_UNBOUND;
-				h->vppb[ev->vppb].fn = ev->fn;
-			}
-		}
+		fn_event(e, fn, ev);
 		return false;
 	}
 	return false;

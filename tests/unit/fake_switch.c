@@ -34,6 +34,14 @@ struct pending_unbind {
 	struct pending_unbind *next;
 };
 
+/* An answer held back by fake_switch_hold(FAKE_HOLD_ANSWER). */
+struct held_answer {
+	struct fconn *fc; /* NULL once its connection went away */
+	struct fmp_buf frame;
+	uint16_t opcode;
+	struct held_answer *next;
+};
+
 struct fake_switch {
 	uv_loop_t *loop;
 	char path[ENDPOINT_PATH_MAX];
@@ -49,6 +57,8 @@ struct fake_switch {
 	bool op_events;
 	int unbind_delay_ms;
 
+	uint8_t hold[FAKE_OPCODES];      /* enum fake_hold */
+	struct held_answer *held;        /* in the order they were sent */
 	unsigned counts[FAKE_OPCODES];
 	bool inject_armed[FAKE_OPCODES];
 	uint16_t inject_status[FAKE_OPCODES];
@@ -402,16 +412,85 @@ static void resp_init(struct fmp_msg *r, const struct fmp_hdr *req)
 	r->hdr.tag = req->tag;
 }
 
+/* A response of a held opcode: true when it was kept (FAKE_HOLD_ANSWER) or thrown away
+ * (FAKE_HOLD_DROP) instead of sent. */
+static bool hold_answer(struct fconn *fc, uint16_t opcode, const struct fmp_msg *m,
+			const struct fmp_hdr *req, uint16_t status)
+{
+	struct fake_switch *fs = fc->fs;
+	struct held_answer *a, **tail;
+
+	if (opcode >= FAKE_OPCODES || fs->hold[opcode] == FAKE_HOLD_OFF)
+		return false;
+	if (fs->hold[opcode] == FAKE_HOLD_DROP)
+		return true;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return false;
+	fmp_buf_init(&a->frame);
+	if (m ? fmp_msg_encode(m, &a->frame) : fmp_encode_error(req, status, &a->frame)) {
+		fmp_buf_release(&a->frame);
+		free(a);
+		return false;
+	}
+	a->fc = fc;
+	a->opcode = opcode;
+	for (tail = &fs->held; *tail; tail = &(*tail)->next)
+		;
+	*tail = a;
+	return true;
+}
+
 static void send_status(struct fconn *fc, const struct fmp_hdr *req, uint16_t status)
 {
-	if (fc && !conn_closing(fc->c))
+	if (fc && !conn_closing(fc->c) && !hold_answer(fc, req->opcode, NULL, req, status))
 		conn_send_error(fc->c, req, status);
 }
 
 static void send_msg(struct fconn *fc, const struct fmp_msg *m)
 {
-	if (fc && !conn_closing(fc->c))
+	if (fc && !conn_closing(fc->c) &&
+	    (m->hdr.kind != FMP_KIND_RESPONSE || !hold_answer(fc, m->hdr.opcode, m, NULL, 0)))
 		conn_send(fc->c, m);
+}
+
+void fake_switch_hold(struct fake_switch *fs, uint16_t opcode, enum fake_hold mode)
+{
+	if (opcode < FAKE_OPCODES)
+		fs->hold[opcode] = (uint8_t)mode;
+}
+
+unsigned fake_switch_release(struct fake_switch *fs, uint16_t opcode)
+{
+	struct held_answer **pp = &fs->held;
+	unsigned n = 0;
+
+	if (opcode < FAKE_OPCODES)
+		fs->hold[opcode] = FAKE_HOLD_OFF;
+	while (*pp) {
+		struct held_answer *a = *pp;
+
+		if (a->opcode != opcode) {
+			pp = &a->next;
+			continue;
+		}
+		*pp = a->next;
+		if (a->fc && !conn_closing(a->fc->c))
+			conn_send_frame(a->fc->c, a->frame.data, a->frame.len);
+		fmp_buf_release(&a->frame);
+		free(a);
+		n++;
+	}
+	return n;
+}
+
+unsigned fake_switch_held(const struct fake_switch *fs, uint16_t opcode)
+{
+	unsigned n = 0;
+
+	for (const struct held_answer *a = fs->held; a; a = a->next)
+		n += a->opcode == opcode;
+	return n;
 }
 
 void fake_switch_emit(struct fake_switch *fs, const struct fmp_event *ev)
@@ -1058,6 +1137,9 @@ static void on_close(struct conn *c, int reason, void *arg)
 			pending_close(fs, pu);
 		}
 	}
+	for (struct held_answer *a = fs->held; a; a = a->next)
+		if (a->fc == fc)
+			a->fc = NULL;
 	for (struct fconn **pp = &fs->conns; *pp; pp = &(*pp)->next) {
 		if (*pp == fc) {
 			*pp = fc->next;
@@ -1142,6 +1224,13 @@ void fake_switch_free(struct fake_switch *fs)
 	}
 	while (fs->pending)
 		pending_close(fs, fs->pending);
+	while (fs->held) {
+		struct held_answer *a = fs->held;
+
+		fs->held = a->next;
+		fmp_buf_release(&a->frame);
+		free(a);
+	}
 	fake_switch_drop(fs);
 	maybe_release(fs);
 }

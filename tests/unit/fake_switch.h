@@ -116,6 +116,13 @@ void fake_switch_reset_counts(struct fake_switch *fs);
 /* The last request of an opcode (decoded; arrays not kept), or NULL if none yet. */
 const struct fmp_msg *fake_switch_last(const struct fake_switch *fs, uint16_t opcode);
 void fake_switch_set_unbind_delay(struct fake_switch *fs, int ms); /* or FAKE_UNBIND_NEVER */
+/* Answers of an opcode: sent (OFF), kept until fake_switch_release (ANSWER), or never sent
+ * (DROP). The request itself is carried out either way: what a delayed or lost answer is. */
+enum fake_hold { FAKE_HOLD_OFF, FAKE_HOLD_ANSWER, FAKE_HOLD_DROP };
+void fake_switch_hold(struct fake_switch *fs, uint16_t opcode, enum fake_hold mode);
+/* Sends the kept answers of opcode, in order, and stops holding it. Returns how many. */
+unsigned fake_switch_release(struct fake_switch *fs, uint16_t opcode);
+unsigned fake_switch_held(const struct fake_switch *fs, uint16_t opcode);
 /* Sends ev (seq and time filled in) to every subscribed connection. */
 void fake_switch_emit(struct fake_switch *fs, const struct fmp_event *ev);
 /* Whether BIND/UNBIND/SET_NUM_VFS also emit their events (default true). */

@@ -270,6 +270,14 @@ static void unassign(struct env *t, const char *fn, uint8_t mode, bool force, ui
 	assert_true(run_until(t, idle, NULL));
 }
 
+static void unassign_async_req(struct env *t, const char *fn, struct result *r)
+{
+	struct fm_unassign_req req = {.function = fn, .mode = FMP_UNBIND_MANAGED};
+
+	memset(r, 0, sizeof(*r));
+	fm_engine_unassign(t->d.engine, &req, on_done, r);
+}
+
 static void assert_ok(const struct result *r)
 {
 	if (!r->ok)
@@ -762,7 +770,9 @@ static void test_bind_error_rolls_back(void **state)
 	start(t);
 	fake_switch_inject(t->fs, FMP_OP_BIND, FMP_E_INJECTED);
 	assign(t, "nic0/pf0/vf1", "web1", false, r);
-	assert_err(r, FM_RPC_E_INTERNAL);
+	/* issue 19 item 6: a switch's refusal is switch-error naming the FMP status, not internal */
+	assert_err(r, FM_RPC_E_SWITCH_ERROR);
+	assert_string_equal(jstr(r->obj, "fmp_status"), "FMP_E_INJECTED");
 	assert_non_null(strstr(r->msg, "nic0/pf0/vf1"));
 	result_clear(r);
 	assert_int_equal(fake_switch_count(t->fs, FMP_OP_BIND), 1);
@@ -1338,6 +1348,186 @@ static void test_detached_intent_frees_vppb(void **state)
 	assert_int_equal(b.vppb, 0);
 }
 
+/* ---- issue 19: acknowledgements mean what they say -------------------------------------- */
+
+/* Starts the daemon without waiting for discovery. */
+static void start_nowait(struct env *t)
+{
+	char err[512];
+	const char *lvl = getenv("FM_TEST_LOG");
+
+	memset(&t->d, 0, sizeof(t->d));
+	t->d.log_level = lvl ? atoi(lvl) : -1;
+	t->inited = true;
+	assert_int_equal(fm_daemon_init(&t->d, &t->loop, t->cfg, "fabric.yaml", err, sizeof(err)), 0);
+	fm_daemon_start(&t->d);
+}
+
+static bool held_n(struct env *t, void *arg)
+{
+	const unsigned *want = arg; /* {opcode, n} */
+
+	return fake_switch_held(t->fs, (uint16_t)want[0]) >= want[1];
+}
+
+static bool sent_and_answered(struct env *t, void *arg)
+{
+	const unsigned *want = arg; /* {opcode, n} */
+
+	return fake_switch_count(t->fs, (uint16_t)want[0]) >= want[1] && link1(t) &&
+	       fm_switch_in_flight(link1(t)) == 0;
+}
+
+/* Item 1: an unassign that arrives after the cards are read but before their bindings are
+ * waits for the whole inventory instead of answering "forget" on a half-read one. */
+static void test_unassign_waits_for_discovery(void **state)
+{
+	struct env *t = *state;
+	struct fm_store_binding rows[] = {row(FAKE_DSN_MR0, 0, -1, "web1", 0, FM_STORE_BOUND)}, b;
+	struct result *r = &t->res[0];
+	unsigned want[2] = {FMP_OP_GET_FUNCTIONS, 1};
+
+	prefill(t, rows, 1);
+	assert_int_equal(fake_switch_bind(t->fs, 3, 0, FMP_VF_NONE, 0, 0), 0);
+	fake_switch_hold(t->fs, FMP_OP_GET_FUNCTIONS, FAKE_HOLD_ANSWER);
+	start_nowait(t);
+	assert_true(run_until(t, held_n, want));
+	/* the cards are known, the bindings not yet */
+	assert_non_null(fm_inv_find_fn(t->d.inv, "mr0/pf0", NULL));
+	assert_false(rack1(t)->discovered);
+	unassign_async_req(t, "mr0/pf0", r);
+	assert_false(r->done);
+	assert_int_equal(fake_switch_count(t->fs, FMP_OP_UNBIND), 0);
+	fake_switch_release(t->fs, FMP_OP_GET_FUNCTIONS);
+	assert_true(run_until(t, result_done, r));
+	assert_ok(r);
+	assert_string_equal(action_at(r, 0), "unbind");
+	assert_string_equal(jstr(r->obj, "state"), "free");
+	assert_string_equal(jstr(r->obj, "switch"), "confirmed");
+	result_clear(r);
+	assert_true(run_until(t, idle, NULL));
+	assert_int_equal(fake_switch_state(t->fs, 3, 0, FMP_VF_NONE, NULL, NULL), FMP_BIND_UNBOUND);
+	assert_int_equal(store_row(t->d.store, FAKE_DSN_MR0, 0, -1, &b), -ENOENT);
+}
+
+/* Item 1, bounded: a discovery that does not end refuses the waiting request, retryably. */
+static void test_wait_for_discovery_bounded(void **state)
+{
+	struct env *t = *state;
+	struct result *r = &t->res[0];
+	unsigned want[2] = {FMP_OP_GET_FUNCTIONS, 1};
+
+	fake_switch_hold(t->fs, FMP_OP_GET_FUNCTIONS, FAKE_HOLD_ANSWER);
+	start_nowait(t);
+	assert_true(run_until(t, held_n, want));
+	assign_async(t, "mr0/pf0", "web1", false, r); /* waits managed_unbind_ms (300) at most */
+	assert_true(run_until(t, result_done, r));
+	assert_err(r, FM_RPC_E_SWITCH_UNREACHABLE);
+	assert_non_null(strstr(r->msg, "not read yet"));
+	assert_int_equal(fake_switch_count(t->fs, FMP_OP_BIND), 0);
+	result_clear(r);
+	fake_switch_release(t->fs, FMP_OP_GET_FUNCTIONS);
+	assert_true(run_until(t, idle, NULL));
+	assign(t, "mr0/pf0", "web1", false, r);
+	assert_ok(r);
+	result_clear(r);
+}
+
+/* Item 2: after a restart, an unbind the switch reports in progress is followed to its end
+ * and the intent (unbinding: asked gone) is forgotten, not left detached. */
+static void test_in_progress_unbind_followed(void **state)
+{
+	struct env *t = *state;
+	struct fm_store_binding rows[] = {row(FAKE_DSN_MR0, 1, -1, "web1", 0, FM_STORE_UNBINDING)}, b;
+	unsigned want[2] = {FMP_OP_UNBIND, 1};
+	struct fake_card *card = fake_switch_card(t->fs, 3);
+	struct fmp_event ev = {.type = FMP_EV_UNBIND_DONE, .reason = FMP_EVR_MANAGED, .port = 0,
+			       .vppb = 0, .slot = 3, .fn = {3, 1, FMP_VF_NONE}};
+
+	prefill(t, rows, 1);
+	assert_int_equal(fake_switch_bind(t->fs, 3, 1, FMP_VF_NONE, 0, 0), 0);
+	card->pfs[1].pf.state = FMP_BIND_UNBINDING; /* the host is still letting go */
+	start_nowait(t);
+	assert_true(run_until(t, sent_and_answered, want)); /* answered FMP_E_IN_PROGRESS */
+	assert_int_equal(intent(t, "mr0/pf1")->state, FM_STORE_UNBINDING);
+	/* the switch finishes the handshake the previous run started */
+	card->pfs[1].pf.state = FMP_BIND_UNBOUND;
+	fake_switch_emit(t->fs, &ev);
+	assert_true(run_until(t, idle, NULL));
+	assert_null(intent(t, "mr0/pf1"));
+	assert_int_equal(store_row(t->d.store, FAKE_DSN_MR0, 1, -1, &b), -ENOENT);
+}
+
+/* Item 3: a BIND that reuses the vPPB of a surprise UNBIND whose answer comes later is
+ * acknowledged as the switch did it, not refused by the store's vPPB uniqueness. */
+static void test_bind_reuses_vppb_before_unbind_answer(void **state)
+{
+	struct env *t = *state;
+	struct fm_store_binding b;
+	struct result *r0 = &t->res[0], *r1 = &t->res[1];
+	unsigned want[2] = {FMP_OP_UNBIND, 1};
+	struct fm_unassign_req req = {.function = "mr0/pf0", .mode = FMP_UNBIND_SURPRISE};
+
+	start(t);
+	assign(t, "mr0/pf0", "web4", false, r0); /* web4 has one vPPB */
+	assert_ok(r0);
+	assert_int_equal(jint(r0->obj, "vppb"), 0);
+	result_clear(r0);
+	fake_switch_hold(t->fs, FMP_OP_UNBIND, FAKE_HOLD_ANSWER);
+	fm_engine_unassign(t->d.engine, &req, on_done, r0);
+	assert_true(run_until(t, held_n, want)); /* the switch freed vPPB 0; its answer waits */
+	assert_true(run_until(t, fn_unbound, "mr0/pf0")); /* its UNBIND_DONE event is in */
+	assign_async(t, "mr0/pf1", "web4", false, r1);
+	assert_true(run_until(t, result_done, r1));
+	assert_ok(r1);
+	assert_int_equal(jint(r1->obj, "vppb"), 0);
+	assert_string_equal(jstr(r1->obj, "state"), "bound");
+	assert_true(jbool(r1->obj, "stored"));
+	fake_switch_release(t->fs, FMP_OP_UNBIND);
+	assert_true(run_until(t, result_done, r0));
+	assert_ok(r0);
+	assert_true(run_until(t, idle, NULL));
+	assert_int_equal(store_row(t->d.store, FAKE_DSN_MR0, 1, -1, &b), 0);
+	assert_int_equal(b.state, FM_STORE_BOUND);
+	assert_int_equal(b.vppb, 0);
+	assert_int_equal(store_row(t->d.store, FAKE_DSN_MR0, 0, -1, &b), -ENOENT);
+}
+
+/* Item 5: a managed UNBIND whose answer is lost is settled by the switch's vPPB table. */
+static void test_lost_unbind_answer_asks_switch(void **state)
+{
+	struct env *t = *state;
+	struct fm_store_binding b;
+	struct result *r = &t->res[0];
+
+	start(t);
+	assign(t, "mr0/pf0", "web1", false, r);
+	assert_ok(r);
+	result_clear(r);
+	fake_switch_hold(t->fs, FMP_OP_UNBIND, FAKE_HOLD_DROP); /* done, never answered */
+	fake_switch_reset_counts(t->fs);
+	unassign(t, "mr0/pf0", FMP_UNBIND_MANAGED, false, 50, false, r);
+	assert_ok(r);
+	assert_string_equal(jstr(r->obj, "state"), "free");
+	assert_string_equal(jstr(r->obj, "switch"), "confirmed");
+	result_clear(r);
+	assert_true(fake_switch_count(t->fs, FMP_OP_GET_VH) >= 1);
+	assert_null(intent(t, "mr0/pf0"));
+	assert_int_equal(store_row(t->d.store, FAKE_DSN_MR0, 0, -1, &b), -ENOENT);
+
+	/* lost before the switch acted: it still has it bound, and the answer says so */
+	fake_switch_hold(t->fs, FMP_OP_UNBIND, FAKE_HOLD_OFF);
+	assign(t, "mr0/pf0", "web1", false, r);
+	assert_ok(r);
+	result_clear(r);
+	fake_switch_set_unbind_delay(t->fs, FAKE_UNBIND_NEVER); /* the host never answers... */
+	fake_switch_hold(t->fs, FMP_OP_UNBIND, FAKE_HOLD_DROP); /* ...nor does the switch */
+	unassign(t, "mr0/pf0", FMP_UNBIND_MANAGED, false, 50, false, r);
+	assert_err(r, FM_RPC_E_TIMEOUT);
+	result_clear(r);
+	assert_int_equal(intent(t, "mr0/pf0")->state, FM_STORE_BOUND);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1369,6 +1559,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_detached_intent_frees_vppb, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_init_failure_cleanup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_discovery_retried, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unassign_waits_for_discovery, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wait_for_discovery_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_in_progress_unbind_followed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bind_reuses_vppb_before_unbind_answer, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_lost_unbind_answer_asks_switch, setup, teardown),
 	};
 
 	if (getenv("FM_TEST_ONLY")) /* a glob of test names, e.g. "test_reconcile*" */
