@@ -1,5 +1,6 @@
 /* bench: a line protocol over a local socket for the physical side of the chassis. The
  * server parses each command into a sim_bench_* call; the client is a blocking one-shot. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,6 +157,33 @@ int sim_bench_exec(struct sim *s, struct sim_mgmt *mgmt, const char *line, char 
 		rc = port_arg(s, argv[1], &port, err, errlen);
 		return rc ? rc : sim_bench_host(s, port, !strcmp(argv[2], "respond"), (uint32_t)ms,
 						err, errlen);
+	}
+	if (!strcmp(argv[0], "delay")) {
+		unsigned long ms;
+		unsigned op;
+
+		if (argc != 3 || parse_uint(argv[2], 600000, &ms))
+			return usage(err, errlen, "delay OPCODE MS");
+		/* the FMP opcode's name, either case, '-' for '_': get-functions, UNBIND */
+		for (op = 1; op < SIM_MGMT_OPCODES; op++) {
+			const char *name = fmp_opcode_name((uint16_t)op);
+			size_t i;
+
+			for (i = 0; name[i] && argv[1][i]; i++)
+				if ((argv[1][i] == '-' ? '_' : toupper((unsigned char)argv[1][i])) != name[i])
+					break;
+			if (!name[i] && !argv[1][i] && strcmp(name, "UNKNOWN"))
+				break;
+		}
+		if (op == SIM_MGMT_OPCODES) {
+			snprintf(err, errlen, "no FMP opcode named \"%s\" (bind, unbind, get-vh, ...)", argv[1]);
+			return -ENOENT;
+		}
+		if (!mgmt) {
+			snprintf(err, errlen, "no management endpoint");
+			return -ENOTCONN;
+		}
+		return sim_mgmt_set_op_delay(mgmt, (uint16_t)op, (uint32_t)ms);
 	}
 	if (!strcmp(argv[0], "reboot")) {
 		if (argc != 1)

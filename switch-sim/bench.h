@@ -8,7 +8,7 @@
  *   insert SLOT PROFILE SERIAL [NAME]     remove SLOT [--surprise]      button SLOT
  *   link PORT up|down                     fault SLOT                    reboot
  *   host PORT respond [MS] | ignore       dump PORT (host view, lspci -xxxx text)
- *   status
+ *   status                                delay OPCODE MS (answers to OPCODE wait MS; 0 ends)
  */
 #ifndef SIM_BENCH_H
 #define SIM_BENCH_H

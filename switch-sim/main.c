@@ -24,7 +24,7 @@ struct app {
 };
 
 static const char *const bench_commands[] = {"insert", "remove", "button", "link", "fault",
-					     "reboot", "host", "dump", "status", NULL};
+					     "reboot", "host", "dump", "status", "delay", NULL};
 
 static void usage(FILE *f)
 {
@@ -43,6 +43,7 @@ static void usage(FILE *f)
 		"  insert SLOT PROFILE SERIAL [NAME]   remove SLOT [--surprise]   button SLOT\n"
 		"  link PORT up|down   fault SLOT   reboot   host PORT respond [MS]|ignore\n"
 		"  dump PORT (the host's view in lspci -xxxx form)   status\n"
+		"  delay OPCODE MS (answers to OPCODE, e.g. unbind, get-functions, wait MS ms; 0 ends)\n"
 		"ENDPOINT: unix:PATH or tcp:127.0.0.1:PORT.\n"
 		"Exit status: 0 ok, 1 refused / runtime failure, 2 usage or configuration error,\n"
 		"3 bench socket unreachable.\n");

@@ -39,6 +39,7 @@ struct sim_mgmt {
 	struct mconn *conns;
 	unsigned n_conns;
 	struct sim_fault fault;
+	uint32_t op_delay[SIM_MGMT_OPCODES]; /* bench "delay OPCODE MS" */
 	bool closing;
 };
 
@@ -324,6 +325,8 @@ static void on_frame(struct conn *c, const struct fmp_hdr *h, const uint8_t *pay
 			break;
 		}
 	}
+	if (h->opcode < SIM_MGMT_OPCODES && mc->m->op_delay[h->opcode] > delay)
+		delay = mc->m->op_delay[h->opcode];
 	dispatch(mc, &q, delay);
 }
 
@@ -455,4 +458,12 @@ unsigned sim_mgmt_connections(const struct sim_mgmt *m)
 const struct sim_fault *sim_mgmt_fault(const struct sim_mgmt *m)
 {
 	return &m->fault;
+}
+
+int sim_mgmt_set_op_delay(struct sim_mgmt *m, uint16_t opcode, uint32_t ms)
+{
+	if (opcode >= SIM_MGMT_OPCODES)
+		return -EINVAL;
+	m->op_delay[opcode] = ms;
+	return 0;
 }

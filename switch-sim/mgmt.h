@@ -30,4 +30,10 @@ void sim_mgmt_drop_all(struct sim_mgmt *m);
 unsigned sim_mgmt_connections(const struct sim_mgmt *m);
 const struct sim_fault *sim_mgmt_fault(const struct sim_mgmt *m);
 
+/* Answers to requests of opcode wait at least ms (0: not any more), on top of the fault
+ * injector's delay: a bench knob that widens one race on purpose. -EINVAL for an opcode
+ * out of range. */
+#define SIM_MGMT_OPCODES 0x70
+int sim_mgmt_set_op_delay(struct sim_mgmt *m, uint16_t opcode, uint32_t ms);
+
 #endif

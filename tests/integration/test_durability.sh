@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Durability (issue 19): an acknowledgement means what it says, with real processes. The
+# races are widened on purpose with switch-sim's bench knobs (`delay OPCODE MS` holds the
+# answers of one request type; `host PORT respond MS` slows a host's managed removal), so
+# each case is deterministic; every wait is bounded.
+#   1. an unassign that arrives while fabricd is still reading the switch's bindings waits
+#      for them: it unbinds, and adopt-on-reconcile does not bring the binding back;
+#   2. fabricd killed during a managed unbind: after the restart the switch's in-progress
+#      unbind is followed to its end and the intent is gone, not left detached;
+#   3. a bind that reuses the vPPB of a surprise unbind whose answer comes later is
+#      acknowledged as done (it took effect), not refused by the store.
+source "$(dirname "$0")/lib.sh"
+# a case that fails is reported and the next one still runs (wait_for counts its failure)
+
+DEMO=$SOURCE_DIR/configs/chassis/demo.yaml
+start_sim demo "$DEMO"
+write_fabric_yaml demo demo adopt
+# a slow host must finish its managed removal within fabricd's timeout (case 2)
+sed -i 's/managed_unbind_ms: 3000/managed_unbind_ms: 8000/' "$T/fabric.yaml"
+start_fabricd
+wait_discovered
+
+state_is() { ctlj show "$1" | jq -e --arg s "$2" '.function.state == $s' >/dev/null; }
+FC0="card_serial = '10-00-00-90-fa-5c-2e-01'"
+RAID0="card_serial = '0x500605b00c8d1e00'"
+
+# --- 1. unassign during discovery --------------------------------------------------------
+jqcheck "assign raid0/pf0 to web1" '.state == "bound" and .switch == "confirmed"' ctlj assign raid0/pf0 web1
+stop_pid "$FABRICD_PID" TERM
+bench demo delay get-functions 2000 # the cards are read at once, their bindings 2 s later
+start_fabricd
+wait_for "raid0 read (its bindings not yet)" sh -c "'$FABRIC_CTL' -s '$T/fabricd.sock' show raid0/pf0"
+jqcheck "unassign while the bindings are unread: waits, then unbinds" \
+  '.state == "free" and .switch == "confirmed" and (.actions | map(.action)) == ["unbind"]' \
+  ctlj unassign raid0/pf0
+bench demo delay get-functions 0
+wait_discovered
+check "raid0/pf0 is free in fabricd" state_is raid0/pf0 free
+jqcheck "and on the switch (not adopted back)" \
+  '[.vppbs[] | select(.function.card == "raid0")] | length == 0' ctlj vh web1
+check "no intent row is left for raid0" sh -c "[ \"\$(sqlite3 '$T/state/fabric.db' \"select count(*) from bindings where $RAID0\")\" = 0 ]"
+
+# --- 2. crash during a managed unbind -----------------------------------------------------
+jqcheck "assign fc0/pf0 to web2" '.state == "bound"' ctlj assign fc0/pf0 web2
+bench demo host web2 respond 3000
+ctl unassign fc0/pf0 >"$T/unassign2.out" 2>&1 &
+UNASSIGN_PID=$!
+wait_for "the switch is unbinding fc0/pf0" sh -c \
+  "'$FABRIC_CTL' -s '$T/fabricd.sock' -o json vh web2 | jq -e '[.vppbs[] | select(.state == \"unbinding\")] | length == 1'"
+stop_pid "$FABRICD_PID" KILL
+wait "$UNASSIGN_PID" 2>/dev/null || true
+check "the intent was stored as unbinding" sh -c "[ \"\$(sqlite3 '$T/state/fabric.db' \"select count(*) from bindings where $FC0 and state = 'unbinding'\")\" = 1 ]"
+start_fabricd
+wait_discovered
+wait_for "fc0/pf0 settled as asked: free" state_is fc0/pf0 free || true
+check "no intent row is left for fc0" sh -c "[ \"\$(sqlite3 '$T/state/fabric.db' \"select count(*) from bindings where $FC0\")\" = 0 ]"
+jqcheck "and the switch has it free" '[.vppbs[] | select(.function.card == "fc0")] | length == 0' ctlj vh web2
+jqcheck "fc0/pf0 can be assigned again" '.state == "bound" and .changed == true' ctlj assign fc0/pf0 web2
+bench demo host web2 respond 200
+
+# --- 3. a bind that reuses a vPPB before the unbind that freed it is answered ---------------
+jqcheck "assign nvme0/pf0/vf0 to web3 (vPPB 0)" '.vppb == 0' ctlj assign nvme0/pf0/vf0 web3
+bench demo delay unbind 2000 # done at once, answered 2 s later
+ctl unassign --surprise nvme0/pf0/vf0 >"$T/unassign3.out" 2>&1 &
+UNASSIGN_PID=$!
+wait_for "the switch freed vPPB 0 of web3" sh -c \
+  "'$FABRIC_CTL' -s '$T/fabricd.sock' -o json vh web3 | jq -e '.vppbs[0].state == \"unbound\"'"
+jqcheck "assign nvme0/pf0/vf1 takes vPPB 0: acknowledged as done" \
+  '.state == "bound" and .vppb == 0 and .stored == true and .switch == "confirmed"' \
+  ctlj assign nvme0/pf0/vf1 web3
+if wait "$UNASSIGN_PID"; then ok "the surprise unassign is acknowledged"; else
+  fail "the surprise unassign: $(cat "$T/unassign3.out")"
+fi
+bench demo delay unbind 0
+check "vf1 is stored bound to vPPB 0" sh -c "[ \"\$(sqlite3 '$T/state/fabric.db' \"select count(*) from bindings where vf = 1 and host = 'web3' and vppb = 0 and state = 'bound'\")\" = 1 ]"
+check "vf0 is forgotten" sh -c "[ \"\$(sqlite3 '$T/state/fabric.db' \"select count(*) from bindings where vf = 0 and host = 'web3'\")\" = 0 ]"
+check "nvme0/pf0/vf1 is bound in fabricd" state_is nvme0/pf0/vf1 bound
+
+finish
