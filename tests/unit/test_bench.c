@@ -292,6 +292,9 @@ static void test_exec_usage(void **state)
 		{"dump", "usage: dump PORT"},
 		{"dump web1 web2", "usage: dump PORT"},
 		{"status all", "usage: status"},
+		{"delay unbind", "usage: delay OPCODE MS"},
+		{"delay unbind soon", "usage: delay OPCODE MS"},
+		{"delay unbind 600001", "usage: delay OPCODE MS"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
@@ -318,6 +321,8 @@ static void test_exec_unknown_names(void **state)
 	exec_err(f, "host 9 respond 5", -ENOENT, "no host port 9");
 	exec_err(f, "dump nohost", -ENOENT, "no host port named \"nohost\"");
 	exec_err(f, "dump 9", -ENOENT, "no host port 9");
+	exec_err(f, "delay unbinds 5", -ENOENT, "no FMP opcode named \"unbinds\" (bind, unbind, get-vh, ...)");
+	exec_err(f, "delay unknown 5", -ENOENT, "no FMP opcode named \"unknown\" (bind, unbind, get-vh, ...)");
 	assert_int_equal(f->n_ev, 0);
 }
 
