@@ -518,6 +518,7 @@ static void assign_resolve(struct fm_op *op);
 static void unassign_resolve(struct fm_op *op);
 static void assign_bind(struct fm_op *op);
 static void unassign_send(struct fm_op *op, uint8_t mode);
+static void unbind_unconfirmed(struct fm_op *op);
 static void refuse(struct fm_op *op, enum fm_rpc_code code, const char *fmt, const char *a,
 		   const char *b);
 
@@ -598,6 +599,12 @@ static void resume(struct fm_op *op, enum op_wait why, bool due)
 	struct fm_engine *e = op->e;
 
 	op->wait = WAIT_NONE;
+	if (why == WAIT_SWITCH && e->stopping && op->kind == OP_UNASSIGN) {
+		/* fabricd stops before the switch finished: the intent stays unbinding, which
+		 * reconciliation settles after the restart */
+		unbind_unconfirmed(op);
+		return;
+	}
 	if (why == WAIT_SWITCH) {
 		/* the switch's own operation ended (or should have by now): ask again */
 		if (op->kind == OP_ASSIGN)
@@ -1436,6 +1443,13 @@ static bool copy_name(struct fm_op *op, char *dst, size_t len, const char *name,
 	return true;
 }
 
+static void refuse_no_fn(struct fm_op *op, bool ambiguous)
+{
+	refuse(op, ambiguous ? FM_RPC_E_BAD_REQUEST : FM_RPC_E_NO_SUCH_FUNCTION,
+	       ambiguous ? "function name %s is ambiguous: prefix it with CHASSIS:%s" : "no function %s%s",
+	       op->req_function, "");
+}
+
 static void assign_resolve(struct fm_op *op)
 {
 	struct fm_engine *e = op->e;
@@ -1474,10 +1488,7 @@ static void assign_resolve(struct fm_op *op)
 			return;
 		}
 	} else if (!fn) {
-		refuse(op, amb ? FM_RPC_E_BAD_REQUEST : FM_RPC_E_NO_SUCH_FUNCTION,
-		       amb ? "function name %s is ambiguous: prefix it with CHASSIS:%s"
-			   : "no function %s%s",
-		       op->req_function, "");
+		refuse_no_fn(op, amb);
 		return;
 	}
 	if (!h) {
@@ -1543,10 +1554,7 @@ static void unassign_resolve(struct fm_op *op)
 		return;
 	}
 	if (!fn) {
-		refuse(op, amb ? FM_RPC_E_BAD_REQUEST : FM_RPC_E_NO_SUCH_FUNCTION,
-		       amb ? "function name %s is ambiguous: prefix it with CHASSIS:%s"
-			   : "no function %s%s",
-		       op->req_function, "");
+		refuse_no_fn(op, amb);
 		return;
 	}
 	op_bind_fn(op, fn);

@@ -182,8 +182,8 @@ static int setup(void **state)
 	return 0;
 }
 
-/* Builds and starts the daemon, and waits for the first discovery + reconciliation. */
-static void start(struct env *t)
+/* Starts the daemon without waiting for discovery. */
+static void start_nowait(struct env *t)
 {
 	char err[512];
 	const char *lvl = getenv("FM_TEST_LOG");
@@ -193,6 +193,12 @@ static void start(struct env *t)
 	t->inited = true;
 	assert_int_equal(fm_daemon_init(&t->d, &t->loop, t->cfg, "fabric.yaml", err, sizeof(err)), 0);
 	fm_daemon_start(&t->d);
+}
+
+/* Builds and starts the daemon, and waits for the first discovery + reconciliation. */
+static void start(struct env *t)
+{
+	start_nowait(t);
 	assert_true(run_until(t, idle, NULL));
 }
 
@@ -1295,17 +1301,11 @@ static void test_discovery_retried(void **state)
 {
 	struct env *t = *state;
 	struct result *r = &t->res[0];
-	char err[512];
 
 	/* regression: a failed discovery was logged and never retried, so every assign
 	 * answered switch-unreachable while the connection stayed up */
 	fake_switch_inject(t->fs, FMP_OP_GET_SLOTS, FMP_E_INTERNAL);
-	memset(&t->d, 0, sizeof(t->d));
-	t->d.log_level = -1;
-	t->inited = true;
-	assert_int_equal(fm_daemon_init(&t->d, &t->loop, t->cfg, "fabric.yaml", err, sizeof(err)), 0);
-	fm_daemon_start(&t->d);
-	assert_true(run_until(t, idle, NULL));
+	start(t);
 	assert_int_equal(fake_switch_count(t->fs, FMP_OP_GET_SLOTS), 2);
 	assign(t, "mr0/pf0", "web1", false, r);
 	assert_ok(r);
@@ -1349,19 +1349,6 @@ static void test_detached_intent_frees_vppb(void **state)
 }
 
 /* ---- issue 19: acknowledgements mean what they say -------------------------------------- */
-
-/* Starts the daemon without waiting for discovery. */
-static void start_nowait(struct env *t)
-{
-	char err[512];
-	const char *lvl = getenv("FM_TEST_LOG");
-
-	memset(&t->d, 0, sizeof(t->d));
-	t->d.log_level = lvl ? atoi(lvl) : -1;
-	t->inited = true;
-	assert_int_equal(fm_daemon_init(&t->d, &t->loop, t->cfg, "fabric.yaml", err, sizeof(err)), 0);
-	fm_daemon_start(&t->d);
-}
 
 static bool held_n(struct env *t, void *arg)
 {
