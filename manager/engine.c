@@ -774,6 +774,45 @@ static void refuse(struct fm_op *op, enum fm_rpc_code code, const char *fmt, con
 	free(op);
 }
 
+/* ---- asking the switch what became of a request left unanswered ------------------------ */
+
+/* A GET_VH answer for one of op's requests: the inventory takes it, and the vPPB that holds
+ * op's function there (NULL if none) is returned. */
+static const struct fmp_vppb_info *vh_holding(struct fm_op *op, const struct fmp_vh_resp *vh)
+{
+	struct fm_chassis *ch = fm_inv_chassis(op->e->d->inv, op->chassis);
+	struct fm_fn *fn = op_fn(op);
+	const struct fmp_vppb_info *held = NULL;
+	struct fmp_fn_addr a;
+
+	if (ch && fm_inv_host_by_port(ch, vh->port))
+		fm_inv_set_vh(ch, vh);
+	if (!fn)
+		return NULL;
+	a = fm_fn_addr(fn);
+	for (unsigned i = 0; i < vh->count; i++) {
+		const struct fmp_vppb_info *v = &vh->vppbs[i];
+
+		if (v->bind_state != FMP_BIND_UNBOUND && v->fn.slot == a.slot && v->fn.pf == a.pf &&
+		    v->fn.vf == a.vf)
+			held = v;
+	}
+	return held;
+}
+
+/* Sends GET_VH for port with cb; false when it cannot be sent or op asked 3 times. */
+static bool ask_vh(struct fm_op *op, uint8_t port, fm_switch_cb cb)
+{
+	struct fmp_msg m;
+
+	if (op->vh_tries >= 3 || port == FMP_PORT_NONE || !chassis_ready(op))
+		return false;
+	op->vh_tries++;
+	req_init(&m, FMP_OP_GET_VH);
+	m.u.vh_req.port = port;
+	return op_request(op, &m, 0, cb) == 0;
+}
+
 /* ---- assign ---------------------------------------------------------------------------- */
 
 static void assign_bind(struct fm_op *op);
@@ -835,29 +874,74 @@ static void assign_undo(struct fm_op *op, enum fm_rpc_code code, const char *msg
 	op_finish(op);
 }
 
+static void bind_done(struct fm_op *op, const struct fmp_bind_resp *resp);
+static void on_bind_vh(void *arg, int status, const struct fmp_msg *r);
+
 static void on_bind(void *arg, int status, const struct fmp_msg *r)
 {
 	struct fm_op *op = arg;
-	struct fm_daemon *d = op->e->d;
-	struct fm_intent *in = intent_get(op->e, op->key);
-	struct fm_fn *fn = op_fn(op);
 	struct fm_host *h = op_host(op);
-	struct fm_store_binding b;
 	char msg[256];
 
 	if (status == FMP_E_IN_PROGRESS && follow(op))
 		return;
+	if (status == -ETIMEDOUT && h && ask_vh(op, h->port, on_bind_vh))
+		return; /* no answer: did the switch bind it? */
 	if (status) {
 		snprintf(msg, sizeof(msg), "cannot assign %s to %s: %s", op->fn_name, op->host,
 			 status_text(status));
 		assign_undo(op, fm_engine_map_status(status), msg, status_data(status));
 		return;
 	}
+	bind_done(op, &r->u.bind_resp);
+}
+
+static void on_bind_vh(void *arg, int status, const struct fmp_msg *r)
+{
+	struct fm_op *op = arg;
+	struct fm_host *h = op_host(op);
+	const struct fmp_vppb_info *held;
+	struct fmp_bind_resp resp;
+	char msg[256];
+
+	if (status) {
+		if (!h || !ask_vh(op, h->port, on_bind_vh)) {
+			snprintf(msg, sizeof(msg), "cannot assign %s to %s: %s", op->fn_name, op->host,
+				 status_text(status));
+			assign_undo(op, fm_engine_map_status(status), msg, NULL);
+		}
+		return;
+	}
+	held = vh_holding(op, &r->u.vh_resp);
+	if (!held || held->bind_state != FMP_BIND_BOUND || !h || r->u.vh_resp.port != h->port) {
+		snprintf(msg, sizeof(msg),
+			 "the switch did not answer the bind of %s to %s in time and does not have it "
+			 "bound there: nothing changed", op->fn_name, op->host);
+		assign_undo(op, FM_RPC_E_SWITCH_UNREACHABLE, msg, NULL);
+		return;
+	}
+	/* the BIND took effect; only its answer was lost */
+	resp.port = h->port;
+	resp.vppb = held->vppb;
+	resp.host_bus = held->sec_bus;
+	resp.host_devfn = 0; /* device 0 behind its vPPB; an exclusive card's PF0 is function 0 */
+	bind_done(op, &resp);
+}
+
+/* The switch bound op's function (its answer, or its vPPB table). */
+static void bind_done(struct fm_op *op, const struct fmp_bind_resp *resp)
+{
+	struct fm_daemon *d = op->e->d;
+	struct fm_intent *in = intent_get(op->e, op->key);
+	struct fm_fn *fn = op_fn(op);
+	struct fm_host *h = op_host(op);
+	struct fm_store_binding b;
+
 	op->switch_done = true;
-	op->port = r->u.bind_resp.port;
-	op->vppb = r->u.bind_resp.vppb;
-	op->host_bus = r->u.bind_resp.host_bus;
-	op->host_devfn = r->u.bind_resp.host_devfn;
+	op->port = resp->port;
+	op->vppb = resp->vppb;
+	op->host_bus = resp->host_bus;
+	op->host_devfn = resp->host_devfn;
 	op->changed = true;
 	if (fn) {
 		struct fm_card *card = fn->card;
@@ -1203,27 +1287,13 @@ static void unbind_verify(struct fm_op *op);
 static void on_verify_vh(void *arg, int status, const struct fmp_msg *r)
 {
 	struct fm_op *op = arg;
-	struct fm_chassis *ch = fm_inv_chassis(op->e->d->inv, op->chassis);
-	struct fm_fn *fn = op_fn(op);
-	const struct fmp_vppb_info *held = NULL;
+	const struct fmp_vppb_info *held;
 
 	if (status) {
 		unbind_verify(op); /* ask again, a few times */
 		return;
 	}
-	if (ch && fm_inv_host_by_port(ch, r->u.vh_resp.port))
-		fm_inv_set_vh(ch, &r->u.vh_resp);
-	if (fn) {
-		struct fmp_fn_addr a = fm_fn_addr(fn);
-
-		for (unsigned i = 0; i < r->u.vh_resp.count; i++) {
-			const struct fmp_vppb_info *v = &r->u.vh_resp.vppbs[i];
-
-			if (v->bind_state != FMP_BIND_UNBOUND && v->fn.slot == a.slot &&
-			    v->fn.pf == a.pf && v->fn.vf == a.vf)
-				held = v;
-		}
-	}
+	held = vh_holding(op, &r->u.vh_resp);
 	if (!held) {
 		unbind_done(op, NULL); /* the UNBIND took effect; only its answer was lost */
 		return;
@@ -1251,16 +1321,8 @@ static void on_verify_vh(void *arg, int status, const struct fmp_msg *r)
  * switch's to say, so its vPPB table (GET_VH) is asked before anything is answered. */
 static void unbind_verify(struct fm_op *op)
 {
-	struct fmp_msg m;
-
-	if (op->vh_tries < 3 && op->port != FMP_PORT_NONE && chassis_ready(op)) {
-		op->vh_tries++;
-		req_init(&m, FMP_OP_GET_VH);
-		m.u.vh_req.port = op->port;
-		if (op_request(op, &m, 0, on_verify_vh) == 0)
-			return;
-	}
-	unbind_unconfirmed(op);
+	if (!ask_vh(op, op->port, on_verify_vh))
+		unbind_unconfirmed(op);
 }
 
 static void on_unbind(void *arg, int status, const struct fmp_msg *r)

@@ -1515,6 +1515,27 @@ static void test_lost_unbind_answer_asks_switch(void **state)
 	assert_int_equal(intent(t, "mr0/pf0")->state, FM_STORE_BOUND);
 }
 
+/* A BIND whose answer is lost, but which the switch carried out, is acknowledged as done. */
+static void test_lost_bind_answer_asks_switch(void **state)
+{
+	struct env *t = *state;
+	struct fm_store_binding b;
+	struct result *r = &t->res[0];
+
+	start(t);
+	fake_switch_hold(t->fs, FMP_OP_BIND, FAKE_HOLD_DROP); /* bound, never answered */
+	assign(t, "mr0/pf0", "web2", false, r);
+	assert_ok(r);
+	assert_string_equal(jstr(r->obj, "state"), "bound");
+	assert_int_equal(jint(r->obj, "vppb"), 0);
+	result_clear(r);
+	assert_true(fake_switch_count(t->fs, FMP_OP_GET_VH) >= 1);
+	assert_int_equal(store_row(t->d.store, FAKE_DSN_MR0, 0, -1, &b), 0);
+	assert_int_equal(b.state, FM_STORE_BOUND);
+	assert_int_equal(b.vppb, 0);
+	assert_int_equal(fake_switch_state(t->fs, 3, 0, FMP_VF_NONE, NULL, NULL), FMP_BIND_BOUND);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1552,6 +1573,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bind_reuses_vppb_before_unbind_answer, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_lost_unbind_answer_asks_switch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lost_bind_answer_asks_switch, setup, teardown),
 	};
 
 	if (getenv("FM_TEST_ONLY")) /* a glob of test names, e.g. "test_reconcile*" */
