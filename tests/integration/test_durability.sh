@@ -8,15 +8,18 @@
 #   2. fabricd killed during a managed unbind: after the restart the switch's in-progress
 #      unbind is followed to its end and the intent is gone, not left detached;
 #   3. a bind that reuses the vPPB of a surprise unbind whose answer comes later is
-#      acknowledged as done (it took effect), not refused by the store.
+#      acknowledged as done (it took effect), not refused by the store;
+#   5. an unbind whose answer never comes is settled by asking the switch (GET_VH).
 source "$(dirname "$0")/lib.sh"
 # a case that fails is reported and the next one still runs (wait_for counts its failure)
 
 DEMO=$SOURCE_DIR/configs/chassis/demo.yaml
 start_sim demo "$DEMO"
 write_fabric_yaml demo demo adopt
-# a slow host must finish its managed removal within fabricd's timeout (case 2)
-sed -i 's/managed_unbind_ms: 3000/managed_unbind_ms: 8000/' "$T/fabric.yaml"
+# a slow host must finish its managed removal within fabricd's timeout (case 2), and the
+# answers held back on purpose must come well within a request's deadline (cases 1, 3)
+sed -i -e 's/managed_unbind_ms: 3000/managed_unbind_ms: 8000/' \
+  -e 's/switch_request_ms: 3000/switch_request_ms: 6000/' "$T/fabric.yaml"
 start_fabricd
 wait_discovered
 
@@ -75,5 +78,14 @@ bench demo delay unbind 0
 check "vf1 is stored bound to vPPB 0" sh -c "[ \"\$(sqlite3 '$T/state/fabric.db' \"select count(*) from bindings where vf = 1 and host = 'web3' and vppb = 0 and state = 'bound'\")\" = 1 ]"
 check "vf0 is forgotten" sh -c "[ \"\$(sqlite3 '$T/state/fabric.db' \"select count(*) from bindings where vf = 0 and host = 'web3'\")\" = 0 ]"
 check "nvme0/pf0/vf1 is bound in fabricd" state_is nvme0/pf0/vf1 bound
+
+# --- 5. an unbind whose answer is lost: the switch is asked before anything is answered -------
+jqcheck "assign nvme0/pf0/vf2 to web3" '.state == "bound"' ctlj assign nvme0/pf0/vf2 web3
+bench demo delay unbind 60000 # done at once, answered long after fabricd's deadline
+jqcheck "unassign without an answer: the switch's vPPB table says it is done" \
+  '.state == "free" and .switch == "confirmed"' ctlj unassign --surprise --timeout 1 nvme0/pf0/vf2
+bench demo delay unbind 0
+check "nvme0/pf0/vf2 is free in fabricd, not detached" state_is nvme0/pf0/vf2 free
+check "its intent row is gone" sh -c "[ \"\$(sqlite3 '$T/state/fabric.db' \"select count(*) from bindings where vf = 2 and host = 'web3'\")\" = 0 ]"
 
 finish
