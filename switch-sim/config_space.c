@@ -592,11 +592,15 @@ static void sriov_block(struct sim_cfg *c, unsigned off, const struct sim_sriov_
 	sriov_vf_bar_masks(c);
 }
 
-/* ARI (§7.8.8): Next Function Number chains the PFs, 0 ends the list. */
+/* ARI (§7.8.8): Next Function Number chains the PFs, 0 ends the list. The other
+ * capability bits (MFVC/ACS Function Groups Capability) are read-only and kept: a built
+ * function has them 0, an imported one as captured. ARI Control is reset. */
 static void ari_block(struct sim_cfg *c, unsigned off, unsigned next_fn)
 {
+	uint16_t cap = get16(c->data, off + PCI_ARI_CAP) & (uint16_t)~ARI_CAP_NFN;
+
 	c->ari = (uint16_t)off;
-	put16(c->data, off + PCI_ARI_CAP, (uint16_t)FIELD(ARI_CAP_NFN, next_fn));
+	put16(c->data, off + PCI_ARI_CAP, (uint16_t)(cap | FIELD(ARI_CAP_NFN, next_fn)));
 	put16(c->data, off + PCI_ARI_CTRL, 0);
 }
 
@@ -742,7 +746,11 @@ static int pf_from_dump(struct sim_cfg *c, const struct sim_profile *p, unsigned
 				msix_block(c, off, 0, 0, 0, 0, false);
 				break;
 			case PCI_CAP_ID_EXP:
-				put16(c->data, off + PCI_EXP_DEVSTA, 0);
+				/* the RW1C error bits clear; AuxPwr Detected and Transactions
+				 * Pending are read-only state of the card (§7.5.3.5) */
+				put16(c->data, off + PCI_EXP_DEVSTA,
+				      get16(c->data, off + PCI_EXP_DEVSTA) &
+					      (PCI_EXP_DEVSTA_AUXPD | PCI_EXP_DEVSTA_TRPND));
 				exp_masks(c, off, (get16(c->data, off + PCI_EXP_FLAGS) &
 						   PCI_EXP_FLAGS_TYPE) >> 4, false);
 				break;

@@ -568,6 +568,49 @@ static void test_pf_from_dump(void **state)
 	sim_profile_free(p);
 }
 
+/* A dump profile written into the fixture's directory: config_dump is an absolute path. */
+static struct sim_profile *dump_profile(struct fixture *f, const char *name, const char *body)
+{
+	struct sim_profile *p = NULL;
+	char path[160], err[512];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s.yaml", f->dir, name);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(body, fp);
+	fclose(fp);
+	if (sim_profile_load(f->dir, name, &p, err, sizeof(err)))
+		fail_msg("%s", err);
+	return p;
+}
+
+#define CARDS FABRIC_SOURCE_DIR "/tests/data/cards/"
+
+/* Read-only bits of imported capabilities survive: ARI Capability's ACS Function Groups
+ * Capability (a real PM174X NVMe), Device Status AuxPwr Detected (a real 82576). */
+static void test_dump_read_only_bits_kept(void **state)
+{
+	struct fixture *f = *state;
+	struct sim_profile *nvme = dump_profile(f, "nvme", "description: t\nsharing: sr-iov\n"
+					       "config_dump: " CARDS "nvme-samsung-pm174x-sriov.lspci\n");
+	struct sim_profile *nic = profile("intel-82576-dump");
+	struct sim_cfg *c = pf_cfg(nvme, 0, 1), *n0 = pf_cfg(nic, 0, 1);
+	unsigned ari = sim_cfg_find_ext_cap(c, PCI_EXT_CAP_ID_ARI);
+	unsigned e = sim_cfg_find_cap(n0, PCI_CAP_ID_EXP);
+
+	assert_int_equal(ari, 0x168);
+	assert_int_equal(sim_cfg_read16(c, ari + PCI_ARI_CAP), PCI_ARI_CAP_ACS);
+	/* captured DevSta 0x19: CED and URD (RW1C) clear, AuxPwr (RO) stays */
+	assert_int_equal(sim_cfg_read16(n0, e + PCI_EXP_DEVSTA), PCI_EXP_DEVSTA_AUXPD);
+	sim_cfg_write(n0, e + PCI_EXP_DEVSTA, 2, 0xffff);
+	assert_int_equal(sim_cfg_read16(n0, e + PCI_EXP_DEVSTA), PCI_EXP_DEVSTA_AUXPD);
+	sim_cfg_free(c);
+	sim_cfg_free(n0);
+	sim_profile_free(nvme);
+	sim_profile_free(nic);
+}
+
 /* ---- bridges ---------------------------------------------------------------------------------- */
 
 static void test_downstream_port_slot(void **state)
@@ -790,6 +833,7 @@ int main(void)
 		cmocka_unit_test(test_read_only_and_rw1c),
 		cmocka_unit_test(test_vf_and_host_view),
 		cmocka_unit_test(test_pf_from_dump),
+		cmocka_unit_test(test_dump_read_only_bits_kept),
 		cmocka_unit_test(test_downstream_port_slot),
 		cmocka_unit_test(test_upstream_port),
 		cmocka_unit_test(test_lspci_format_round_trip),
