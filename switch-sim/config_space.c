@@ -872,6 +872,15 @@ int sim_cfg_build_vf(const struct sim_profile *p, unsigned pf, struct sim_cfg **
 	return 0;
 }
 
+void sim_cfg_vf_set_identity(struct sim_cfg *vf, const struct sim_cfg *pf)
+{
+	/* What Linux's iov.c would synthesize (PCIE-NOTES C.2): PF vendor, VF Device ID. */
+	put16(vf->data, PCI_VENDOR_ID, get16(pf->data, PCI_VENDOR_ID));
+	put16(vf->data, PCI_DEVICE_ID, get16(pf->data, pf->sriov + PCI_IOV_DID));
+	put16(vf->data, PCI_SUBSYSTEM_VENDOR_ID, get16(pf->data, PCI_SUBSYSTEM_VENDOR_ID));
+	put16(vf->data, PCI_SUBSYSTEM_ID, get16(pf->data, PCI_SUBSYSTEM_ID));
+}
+
 int sim_cfg_build_vf_host_view(const struct sim_cfg *pf, const struct sim_cfg *vf,
 			       struct sim_cfg **out, char *err, size_t errlen)
 {
@@ -889,11 +898,7 @@ int sim_cfg_build_vf_host_view(const struct sim_cfg *pf, const struct sim_cfg *v
 		return -ENOMEM;
 	}
 	c->kind = SIM_CFG_VF_HOST;
-	/* What Linux's iov.c would synthesize (PCIE-NOTES C.2): PF vendor, VF Device ID. */
-	put16(c->data, PCI_VENDOR_ID, get16(pf->data, PCI_VENDOR_ID));
-	put16(c->data, PCI_DEVICE_ID, get16(pf->data, pf->sriov + PCI_IOV_DID));
-	put16(c->data, PCI_SUBSYSTEM_VENDOR_ID, get16(pf->data, PCI_SUBSYSTEM_VENDOR_ID));
-	put16(c->data, PCI_SUBSYSTEM_ID, get16(pf->data, PCI_SUBSYSTEM_ID));
+	sim_cfg_vf_set_identity(c, pf);
 	put8(c->data, PCI_HEADER_TYPE, c->data[PCI_HEADER_TYPE] & HDR_LAYOUT);
 	/* A standalone endpoint needs its own BARs and Memory Space Enable. */
 	for (i = 0; i < SIM_NUM_BARS; i++) {

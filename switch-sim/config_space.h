@@ -150,6 +150,9 @@ int sim_cfg_build_pf(const struct sim_profile *p, unsigned pf, uint64_t dsn,
  * -EINVAL when the PF has no SR-IOV. */
 int sim_cfg_build_vf(const struct sim_profile *p, unsigned pf, struct sim_cfg **out,
 		     char *err, size_t errlen);
+/* The identity a host is shown for a VF (DESIGN.md): the PF's Vendor ID and subsystem
+ * IDs, the SR-IOV VF Device ID; the rest of vf as it is. pf must have SR-IOV. */
+void sim_cfg_vf_set_identity(struct sim_cfg *vf, const struct sim_cfg *pf);
 /* The host's view of a VF bound behind a vPPB (DESIGN.md): a copy of vf with the PF's
  * Vendor ID, the SR-IOV VF Device ID, the PF's subsystem IDs, single-function header,
  * and type-0 BARs synthesized from the PF's VF BARs (same sizes and type bits, sizable),

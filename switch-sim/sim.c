@@ -1105,7 +1105,8 @@ int sim_get_vh(const struct sim *s, uint8_t port, struct fmp_vh_resp *out)
 /* What sits at rid (relative to 00.0 of the vPPB's secondary bus) behind a bound vPPB, as
  * the host sees it, in a new config space: a bound VF with its identity synthesized, a
  * bound PF (a lone PF of an mr-iov card as a single-function device), or a VF of a bound
- * PF with VF Enable set (spec-true, PCIe r5.0 §9.3.4.1.1). desc gets the function's name. */
+ * PF with VF Enable set, where First VF Offset and VF Stride put it (§9.3.3.10-11).
+ * desc gets the function's name. */
 static int host_fn_view(const struct sim *s, const struct sim_port *p, unsigned vppb,
 			uint16_t rid, struct sim_cfg **out, char *desc, size_t desclen)
 {
@@ -1167,9 +1168,13 @@ static int host_fn_view(const struct sim *s, const struct sim_port *p, unsigned 
 		rel = (uint16_t)(rid - k - off);
 		if ((stride && (rel % stride || rel / stride >= num)) || (!stride && rel))
 			continue;
+		/* the host owns the PF, so its PF driver enabled these VFs: they get the
+		 * identity a bound VF has (DESIGN.md), BARs as the spec has them (RO 0, the
+		 * PF's VF BARs map them, PCIe r5.0 §9.3.4.1.11) */
 		view = sim_cfg_dup(pf->vf);
 		if (!view)
 			return -FMP_E_INTERNAL;
+		sim_cfg_vf_set_identity(view, pf->cfg);
 		fn_name(sl, vppb_pf(v, k), stride ? rel / stride : 0, desc, desclen);
 		*out = view;
 		return 0;
@@ -1752,6 +1757,33 @@ static int dump_one(const struct sim *s, const struct sim_port *p, uint8_t bus, 
 	return rc;
 }
 
+/* The enabled VFs of the k-th function behind a bound vPPB, at their Routing IDs from
+ * that function's 00.k (PCIe r5.0 §9.3.3.10-11); those past the vPPB's subordinate bus
+ * would not be this vPPB's, and are not shown. */
+static int dump_vfs(const struct sim *s, const struct sim_port *p, unsigned vppb, unsigned k,
+		    FILE *out, char *err, size_t errlen)
+{
+	const struct sim_vppb *v = &p->vppbs[vppb];
+	const struct sim_pf *pf = &s->slots[v->slot].card->pf[vppb_pf(v, k)];
+	uint16_t num = pf_num_vfs(pf), i;
+	uint32_t off, stride;
+	int rc = 0;
+
+	if (!num)
+		return 0;
+	off = sim_cfg_read16(pf->cfg, pf->sriov + PCI_IOV_OFFSET);
+	stride = sim_cfg_read16(pf->cfg, pf->sriov + PCI_IOV_STRIDE);
+	for (i = 0; !rc && i < num; i++) {
+		uint32_t rid = k + off + stride * i;
+
+		if ((rid >> 8) >= SIM_BUSES_PER_VPPB)
+			break;
+		rc = dump_one(s, p, (uint8_t)(SIM_VPPB_BUS(vppb) + (rid >> 8)), (uint8_t)rid, out,
+			      err, errlen);
+	}
+	return rc;
+}
+
 int sim_host_view_dump(const struct sim *s, uint8_t port, FILE *out, char *err, size_t errlen)
 {
 	const struct sim_port *p = port_get(s, port);
@@ -1765,13 +1797,18 @@ int sim_host_view_dump(const struct sim *s, uint8_t port, FILE *out, char *err, 
 	rc = dump_one(s, p, SIM_USP_BUS, PCI_DEVFN(0, 0), out, err, errlen);
 	for (i = 0; !rc && i < p->n_vppb; i++)
 		rc = dump_one(s, p, SIM_USP_BUS + 1, (uint8_t)PCI_DEVFN(i, 0), out, err, errlen);
-	/* the bound functions; VFs of a bound PF are left out: their IDs read 0xffff and
-	 * only the host's PF driver knows them (READ_CONFIG answers for them) */
-	for (i = 0; !rc && i < p->n_vppb; i++)
-		for (k = 0; !rc && k < p->vppbs[i].n_fns && p->vppbs[i].state != FMP_BIND_UNBOUND;
-		     k++)
+	/* the bound functions, then the VFs a bound PF has enabled */
+	for (i = 0; !rc && i < p->n_vppb; i++) {
+		const struct sim_vppb *v = &p->vppbs[i];
+
+		if (v->state == FMP_BIND_UNBOUND)
+			continue;
+		for (k = 0; !rc && k < v->n_fns; k++)
 			rc = dump_one(s, p, (uint8_t)SIM_VPPB_BUS(i), (uint8_t)PCI_DEVFN(0, k), out,
 				      err, errlen);
+		for (k = 0; !rc && v->vf == FMP_VF_NONE && k < v->n_fns; k++)
+			rc = dump_vfs(s, p, i, k, out, err, errlen);
+	}
 	return rc;
 }
 

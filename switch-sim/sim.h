@@ -154,7 +154,8 @@ int sim_bench_host(struct sim *s, uint8_t port, bool responds, uint32_t response
 		   size_t errlen);
 
 /* The whole view of one host port in `lspci -xxxx` text (upstream bridge, downstream
- * bridges, bound functions), for `lspci -F`. */
+ * bridges, bound functions, and the VFs a bound PF has enabled, with a bound VF's
+ * identity), for `lspci -F`. */
 int sim_host_view_dump(const struct sim *s, uint8_t port, FILE *out, char *err, size_t errlen);
 
 /* Port number by the host port's name, for bench commands: -1 if none. */

@@ -481,7 +481,8 @@ static void test_mriov_rules(void **state)
 		bar0 |= (uint64_t)rd32(buf, PCI_BASE_ADDRESS_1) << 32;
 		assert_true(bar0 >= base && bar0 + (8u << 20) <= base + SIM_VSWITCH_PREF_PER_VPPB);
 	}
-	/* its VFs answer behind the vPPB, spec-true (offset 334 from pf2's 00.0 when alone) */
+	/* its VFs answer behind the vPPB (offset 334 from pf2's 00.0 when alone) with the
+	 * identity a bound VF has: PF vendor, VF Device ID */
 	{
 		uint16_t off = rd16(buf, sriov + PCI_IOV_OFFSET);
 		uint16_t st = rd16(buf, sriov + PCI_IOV_STRIDE);
@@ -489,7 +490,9 @@ static void test_mriov_rules(void **state)
 
 		assert_int_equal(host_read(f, 7, (uint8_t)(SIM_VPPB_BUS(2) + (rid >> 8)),
 					   (uint8_t)rid, buf), 0);
-		assert_int_equal(rd16(buf, PCI_VENDOR_ID), 0xffff);
+		assert_int_equal(rd16(buf, PCI_VENDOR_ID), 0x8086);
+		assert_int_equal(rd16(buf, PCI_DEVICE_ID), 0x154c);
+		assert_int_equal(rd16(buf, PCI_SUBSYSTEM_ID), 0x0001);
 		rid = (uint16_t)(off + 8 * st);
 		assert_int_equal(host_read(f, 7, (uint8_t)(SIM_VPPB_BUS(2) + (rid >> 8)),
 					   (uint8_t)rid, buf), -FMP_E_NO_SUCH_FUNCTION);
@@ -1385,6 +1388,12 @@ static void test_host_view_lspci(void **state)
 	assert_non_null(strstr(out, "Total VFs: 32, Number of VFs: 4"));
 	assert_non_null(strstr(out, "Device ID: 154c"));
 	assert_null(strstr(out, "Multi-Root I/O Virtualization")); /* PF0 only */
+	/* the host-owned PF's 4 VFs, at 00.0 + 303 + i (bus 0x10, devfn 0x2f..0x32) */
+	assert_non_null(strstr(out, "10:05.7 Ethernet controller: Intel Corporation "
+				    "Ethernet Virtual Function 700 Series"));
+	assert_non_null(strstr(out, "10:06.2 Ethernet controller: Intel Corporation "
+				    "Ethernet Virtual Function 700 Series"));
+	assert_null(strstr(out, "10:06.3 "));
 	free(out);
 
 	snprintf(cmd, sizeof(cmd), "lspci -F '%s' -t 2>/dev/null", path);
@@ -1392,7 +1401,10 @@ static void test_host_view_lspci(void **state)
 	/* 01:00.0 -> 02:00.0 -> 03:00.0 and 02:03.0 -> 0f:00.0 */
 	assert_non_null(strstr(out, "[0000:01]---00.0-[02-12]--+-00.0-[03-06]----00.0"));
 	assert_non_null(strstr(out, "+-01.0-[07-0a]--\n"));
-	assert_non_null(strstr(out, "\\-03.0-[0f-12]----00.0"));
+	/* ... and the PF's VFs on bus 10, inside that bridge's 0f-12 */
+	assert_non_null(strstr(out, "\\-03.0-[0f-12]--+-[0000:0f]---00.0\n"));
+	assert_non_null(strstr(out, "\\-[0000:10]-+-05.7\n"));
+	assert_non_null(strstr(out, "\\-06.2\n"));
 	free(out);
 	(void)rvf;
 	(void)rpf;
