@@ -321,6 +321,7 @@ enum fm_rpc_code fm_engine_map_status(int status)
 	switch (status) {
 	case FMP_E_BUSY: return FM_RPC_E_FUNCTION_BUSY;
 	case FMP_E_NO_VPPB: return FM_RPC_E_NO_FREE_VPPB;
+	case FMP_E_BUS_RANGE: return FM_RPC_E_BUS_RANGE;
 	case FMP_E_LINK_DOWN: return FM_RPC_E_HOST_LINK_DOWN;
 	case FMP_E_SHARING_MODE: return FM_RPC_E_SHARING_MODE;
 	case FMP_E_VF_BOUND: return FM_RPC_E_VF_BOUND;
@@ -877,6 +878,42 @@ static void assign_undo(struct fm_op *op, enum fm_rpc_code code, const char *msg
 static void bind_done(struct fm_op *op, const struct fmp_bind_resp *resp);
 static void on_bind_vh(void *arg, int status, const struct fmp_msg *r);
 
+/* Why a bind was refused with FMP_E_BUS_RANGE, in numbers: the bus of the PF's last VF
+ * behind the vPPB (First VF Offset + (TotalVFs - 1) x VF Stride from the PF's function
+ * there, as Linux's pci_iov_bus_range counts) against the buses a vPPB spans (the
+ * distance between two vPPBs' secondary buses). */
+static void bus_range_text(const struct fm_fn *fn, const struct fm_host *h, char *buf,
+			   size_t len)
+{
+	const struct fm_card *card = fn ? fn->card : NULL;
+	unsigned need = 1, p, first, last, span = 0;
+
+	if (!card) {
+		snprintf(buf, len, "%s", fmp_strerror(FMP_E_BUS_RANGE));
+		return;
+	}
+	first = card->sharing == FMP_SHARING_EXCLUSIVE ? 0 : fn->pf;
+	last = card->sharing == FMP_SHARING_EXCLUSIVE ? card->n_pfs : fn->pf + 1u;
+	for (p = first; p < last; p++) {
+		const struct fm_pf *pf = &card->pfs[p];
+		unsigned at = card->sharing == FMP_SHARING_EXCLUSIVE ? p : 0, b;
+
+		if (!pf->total_vfs)
+			continue;
+		b = (at + pf->vf_offset + (unsigned)pf->vf_stride * (pf->total_vfs - 1u)) / 256 + 1;
+		if (b > need)
+			need = b;
+	}
+	if (h && h->n_vppb_known > 1)
+		span = (unsigned)h->vppb[1].sec_bus - h->vppb[0].sec_bus;
+	if (span)
+		snprintf(buf, len, "its VFs need %u buses behind the vPPB; host %s's vPPBs span %u "
+			 "(buses_per_vppb in the chassis file)", need, h->name, span);
+	else
+		snprintf(buf, len, "its VFs need %u buses behind the vPPB, more than host %s's "
+			 "vPPBs span (buses_per_vppb in the chassis file)", need, h ? h->name : "?");
+}
+
 static void on_bind(void *arg, int status, const struct fmp_msg *r)
 {
 	struct fm_op *op = arg;
@@ -888,8 +925,12 @@ static void on_bind(void *arg, int status, const struct fmp_msg *r)
 	if (status == -ETIMEDOUT && h && ask_vh(op, h->port, on_bind_vh))
 		return; /* no answer: did the switch bind it? */
 	if (status) {
+		char why[192];
+
+		if (status == FMP_E_BUS_RANGE)
+			bus_range_text(op_fn(op), h, why, sizeof(why));
 		snprintf(msg, sizeof(msg), "cannot assign %s to %s: %s", op->fn_name, op->host,
-			 status_text(status));
+			 status == FMP_E_BUS_RANGE ? why : status_text(status));
 		assign_undo(op, fm_engine_map_status(status), msg, status_data(status));
 		return;
 	}

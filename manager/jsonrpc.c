@@ -41,6 +41,7 @@ static const struct {
 	[FM_RPC_E_IN_PROGRESS] = { "in-progress", -32000 },
 	[FM_RPC_E_HOOK_VETO] = { "hook-veto", -32000 },
 	[FM_RPC_E_SWITCH_ERROR] = { "switch-error", -32000 },
+	[FM_RPC_E_BUS_RANGE] = { "bus-range", -32000 },
 	[FM_RPC_E_INTERNAL] = { "internal", -32000 },
 };
 

@@ -56,6 +56,7 @@ enum fm_rpc_code {
 	FM_RPC_E_IN_PROGRESS,
 	FM_RPC_E_HOOK_VETO,
 	FM_RPC_E_SWITCH_ERROR,    /* the switch refused with an FMP status (data.fmp_status) */
+	FM_RPC_E_BUS_RANGE,       /* bus-range */
 	FM_RPC_E_INTERNAL,        /* -32000 internal */
 	FM_RPC_E__COUNT
 };

@@ -28,6 +28,8 @@ static const struct {
 	[FMP_E_INTERNAL] = {"FMP_E_INTERNAL", "internal switch error"},
 	[FMP_E_NOMEM] = {"FMP_E_NOMEM", "out of memory"},
 	[FMP_E_AGAIN] = {"FMP_E_AGAIN", "incomplete frame"},
+	[FMP_E_BUS_RANGE] = {"FMP_E_BUS_RANGE",
+			     "the function's VFs need more buses than its vPPB reserves"},
 };
 
 static int status_index(int status)

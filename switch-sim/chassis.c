@@ -219,7 +219,8 @@ static int get_dsn(const struct yd_node *n, uint64_t *dsn, struct ctx *c)
 static const char *const top_keys[] = { "name", "model", "serial", "dsn", "management",
 					 "bench", "profiles", "host_ports", "slots", NULL };
 static const char *const port_keys[] = { "name", "port", "width", "speed", "vppbs",
-					  "host_response_ms", "host_responds", NULL };
+					  "buses_per_vppb", "host_response_ms", "host_responds",
+					  NULL };
 static const char *const slot_keys[] = { "number", "label", "card", NULL };
 static const char *const card_keys[] = { "profile", "serial", "name", NULL };
 
@@ -248,6 +249,17 @@ static int parse_port(const struct yd_node *m, size_t i, const struct yd_node *s
 	if ((rc = yd_map_uint(m, "vppbs", false, 1, 32, &v, c->err, c->errlen)))
 		return rc;
 	hp->n_vppb = (uint8_t)v;
+	v = 0;
+	if ((rc = yd_map_uint(m, "buses_per_vppb", false, 1, 253, &v, c->err, c->errlen)))
+		return rc;
+	/* the view's buses: USP 1, vPPBs on 2, then each vPPB's range (sim.h) */
+	if (v && 3 + hp->n_vppb * v - 1 > 255)
+		return yd_error(yd_map_get(m, "buses_per_vppb"), c->err, c->errlen,
+				"%u vPPBs of %llu buses each need buses 3..%llu behind the "
+				"upstream port; a host's view ends at bus 255 (at most %u each)",
+				hp->n_vppb, (unsigned long long)v,
+				(unsigned long long)(3 + hp->n_vppb * v - 1), 253u / hp->n_vppb);
+	hp->buses_per_vppb = (uint8_t)v;
 	v = 200;
 	if ((rc = yd_map_uint(m, "host_response_ms", false, 0, 600000, &v, c->err, c->errlen)))
 		return rc;

@@ -27,6 +27,10 @@
  *       width: 16                  = 16; 1, 2, 4, 8, 12, 16, 32 lanes
  *       speed: 8GT                 = 8GT; 1..6, gen1..gen6, 2.5GT..64GT
  *       vppbs: 8                   = 8; 1..32 virtual downstream ports
+ *       buses_per_vppb: 4          = sized from the chassis's profiles (at least 4):
+ *                                  the buses each vPPB's secondary..subordinate
+ *                                  range reserves for a bound PF's VFs (1..253);
+ *                                  3 + vppbs * buses_per_vppb - 1 must stay <= 255
  *       host_response_ms: 200      = 200; 0..600000, the host OS's managed-unbind delay
  *       host_responds: true        = true; false: the host never answers the button
  *   slots:                         required, 0..256 entries
@@ -51,6 +55,7 @@ struct sim_host_port_cfg {
 	uint8_t width;
 	uint8_t speed; /* enum fmp_link_speed */
 	uint8_t n_vppb;
+	uint8_t buses_per_vppb; /* 0: sized from the profiles (sim.c) */
 	uint32_t host_response_ms;
 	bool host_responds;
 	unsigned line; /* where it was declared, for later messages */

@@ -85,6 +85,7 @@ struct sim_port {
 	char name[SIM_NAME_MAX];
 	uint8_t number;
 	uint8_t width, speed, n_vppb;
+	uint8_t buses_per_vppb; /* as configured; 0: auto_buses_per_vppb */
 	struct sim_hotplug_host host;
 	struct sim_vswitch *vs;
 	struct sim_vppb *vppbs;
@@ -241,25 +242,58 @@ static uint16_t vf_rid(const struct sim_slot *sl, unsigned pf, unsigned vf)
 				sim_cfg_read16(p->cfg, p->sriov + PCI_IOV_STRIDE), (uint16_t)vf);
 }
 
-/* Buses a card's routing IDs span, in either ARI mode, from PF0's bus. */
+/* Buses from its own bus that a PF at function number fn needs for itself and its
+ * TotalVFs VFs, in the ARI mode that reaches further: the bus of the last VF, as Linux's
+ * pci_iov_bus_range counts it (PCIe r5.0 §9.3.3.10-11). */
+static unsigned pf_bus_span(const struct sim_pf_profile *pf, unsigned fn)
+{
+	const struct sim_sriov_params *v = &pf->sriov;
+	uint32_t last = fn, a, b;
+
+	if (pf->has_sriov && v->total_vfs) {
+		a = fn + v->vf_offset + (uint32_t)v->vf_stride * (v->total_vfs - 1u);
+		b = fn + v->vf_offset_ari + (uint32_t)v->vf_stride_ari * (v->total_vfs - 1u);
+		last = a > b ? a : b;
+	}
+	return last / 256 + 1;
+}
+
+/* Buses a card's routing IDs span from PF0's bus, its PFs at functions 0..n-1. */
 static unsigned profile_bus_span(const struct sim_profile *p)
 {
-	uint32_t max = p->n_pfs ? p->n_pfs - 1u : 0;
-	unsigned i;
+	unsigned i, span, max = 1;
 
-	for (i = 0; i < p->n_pfs; i++) {
-		const struct sim_sriov_params *v = &p->pf[i].sriov;
-		uint32_t off = v->vf_offset > v->vf_offset_ari ? v->vf_offset : v->vf_offset_ari;
-		uint32_t st = v->vf_stride > v->vf_stride_ari ? v->vf_stride : v->vf_stride_ari;
-		uint32_t last;
+	for (i = 0; i < p->n_pfs; i++)
+		if ((span = pf_bus_span(&p->pf[i], i)) > max)
+			max = span;
+	return max;
+}
 
-		if (!p->pf[i].has_sriov || !v->total_vfs)
-			continue;
-		last = i + off + st * (v->total_vfs - 1u);
-		if (last > max)
-			max = last;
-	}
-	return max / 256 + 1;
+/* Buses a vPPB's range must hold for what a bind of (pf, vf) puts behind it: a VF alone
+ * at 00.0; an exclusive card's PFs at 00.0..00.(n-1) with their VFs; an mr-iov PF alone
+ * at 00.0 with its VFs (its First VF Offset counts from there). */
+static unsigned bind_bus_need(const struct sim_card *c, unsigned pf, uint16_t vf)
+{
+	if (vf != FMP_VF_NONE)
+		return 1;
+	if (exclusive(c))
+		return profile_bus_span(c->profile);
+	return pf_bus_span(&c->profile->pf[pf], 0);
+}
+
+/* The most buses any bind of a card with this profile can need behind a vPPB. */
+static unsigned profile_vppb_need(const struct sim_profile *p)
+{
+	unsigned i, span, max = 1;
+
+	if (p->sharing == FMP_SHARING_EXCLUSIVE)
+		return profile_bus_span(p);
+	if (p->sharing != FMP_SHARING_MRIOV)
+		return 1; /* sr-iov: VFs only, each alone at 00.0 */
+	for (i = 0; i < p->n_pfs; i++)
+		if ((span = pf_bus_span(&p->pf[i], 0)) > max)
+			max = span;
+	return max;
 }
 
 static void fn_name(const struct sim_slot *sl, unsigned pf, uint16_t vf, char *buf, size_t len)
@@ -636,6 +670,22 @@ static int cmp_slot(const void *a, const void *b)
 	return (int)x->number - (int)y->number;
 }
 
+/* Buses per vPPB when the chassis file gives none: what the chassis's cards can need
+ * (at least SIM_BUSES_PER_VPPB), as firmware sizes a hot-plug bus reservation, if the
+ * host's view has room for that many; else SIM_BUSES_PER_VPPB, and binds that need more
+ * are refused with FMP_E_BUS_RANGE. */
+static uint8_t auto_buses_per_vppb(const struct sim *s, unsigned n_vppb)
+{
+	unsigned need = SIM_BUSES_PER_VPPB, i, v;
+
+	for (i = 0; i < s->cfg->n_profiles; i++)
+		if ((v = profile_vppb_need(s->cfg->profiles[i])) > need)
+			need = v;
+	if (SIM_USP_BUS + 2 + n_vppb * need - 1 > 255)
+		need = SIM_BUSES_PER_VPPB;
+	return (uint8_t)need;
+}
+
 static int port_build(struct sim *s, struct sim_port *p, char *err, size_t errlen)
 {
 	struct sim_vswitch_params vp = {
@@ -643,6 +693,8 @@ static int port_build(struct sim *s, struct sim_port *p, char *err, size_t errle
 		.width = p->width,
 		.speed = p->speed,
 		.n_vppb = p->n_vppb,
+		.buses_per_vppb = p->buses_per_vppb ? p->buses_per_vppb
+						    : auto_buses_per_vppb(s, p->n_vppb),
 		.dsn = s->cfg->dsn,
 	};
 
@@ -746,6 +798,7 @@ int sim_new(uv_loop_t *loop, const struct sim_chassis_cfg *cfg, const struct sim
 		p->width = pc->width;
 		p->speed = pc->speed;
 		p->n_vppb = pc->n_vppb;
+		p->buses_per_vppb = pc->buses_per_vppb;
 		p->host.responds = pc->host_responds;
 		p->host.response_ms = pc->host_response_ms;
 		p->vppbs = calloc(p->n_vppb, sizeof(*p->vppbs));
@@ -1093,7 +1146,7 @@ int sim_get_vh(const struct sim *s, uint8_t port, struct fmp_vh_resp *out)
 		o->vppb = (uint8_t)i;
 		o->bind_state = v->state;
 		o->slot_flags = sim_vswitch_slot_flags(p->vs, i);
-		o->sec_bus = (uint8_t)SIM_VPPB_BUS(i);
+		o->sec_bus = sim_vswitch_sec_bus(p->vs, i);
 		o->fn = v->state == FMP_BIND_UNBOUND ? no_fn : vppb_fn(s, v, 0);
 	}
 	out->count = p->n_vppb;
@@ -1283,7 +1336,7 @@ static void bind_resp(const struct sim_port *p, unsigned vppb, unsigned devfn,
 {
 	out->port = p->number;
 	out->vppb = (uint8_t)vppb;
-	out->host_bus = (uint8_t)SIM_VPPB_BUS(vppb);
+	out->host_bus = sim_vswitch_sec_bus(p->vs, vppb);
 	out->host_devfn = (uint8_t)devfn;
 }
 
@@ -1338,6 +1391,10 @@ int sim_bind(struct sim *s, const struct fmp_bind_req *req, struct fmp_bind_resp
 		if (c->pf[i].bind.state != FMP_BIND_UNBOUND)
 			return -FMP_E_BUSY;
 	}
+	/* the VFs must fall inside the vPPB's secondary..subordinate range, or another
+	 * vPPB's buses would answer for them */
+	if (bind_bus_need(c, req->fn.pf, req->fn.vf) > sim_vswitch_buses_per_vppb(p->vs))
+		return -FMP_E_BUS_RANGE;
 	if (req->vppb == FMP_VPPB_ANY) {
 		for (vppb = 0; vppb < p->n_vppb; vppb++)
 			if (p->vppbs[vppb].state == FMP_BIND_UNBOUND)
@@ -1776,10 +1833,10 @@ static int dump_vfs(const struct sim *s, const struct sim_port *p, unsigned vppb
 	for (i = 0; !rc && i < num; i++) {
 		uint32_t rid = k + off + stride * i;
 
-		if ((rid >> 8) >= SIM_BUSES_PER_VPPB)
+		if ((rid >> 8) >= sim_vswitch_buses_per_vppb(p->vs))
 			break;
-		rc = dump_one(s, p, (uint8_t)(SIM_VPPB_BUS(vppb) + (rid >> 8)), (uint8_t)rid, out,
-			      err, errlen);
+		rc = dump_one(s, p, (uint8_t)(sim_vswitch_sec_bus(p->vs, vppb) + (rid >> 8)),
+			      (uint8_t)rid, out, err, errlen);
 	}
 	return rc;
 }
@@ -1804,8 +1861,8 @@ int sim_host_view_dump(const struct sim *s, uint8_t port, FILE *out, char *err, 
 		if (v->state == FMP_BIND_UNBOUND)
 			continue;
 		for (k = 0; !rc && k < v->n_fns; k++)
-			rc = dump_one(s, p, (uint8_t)SIM_VPPB_BUS(i), (uint8_t)PCI_DEVFN(0, k), out,
-				      err, errlen);
+			rc = dump_one(s, p, sim_vswitch_sec_bus(p->vs, i), (uint8_t)PCI_DEVFN(0, k),
+				      out, err, errlen);
 		for (k = 0; !rc && v->vf == FMP_VF_NONE && k < v->n_fns; k++)
 			rc = dump_vfs(s, p, i, k, out, err, errlen);
 	}

@@ -20,11 +20,15 @@
  *                              secondary 2, subordinate = last bus of the view
  *   bus 2                NN.0  one virtual downstream bridge per vPPB, device NN = vPPB
  *                              index (PCIe Downstream Port, Slot Implemented, hot-plug
- *                              capable), secondary = SIM_VPPB_BUS(i), subordinate =
- *                              secondary + SIM_BUSES_PER_VPPB - 1 (room for a bound PF's
- *                              VFs, like a hot-plug bus reservation)
- *   bus SIM_VPPB_BUS(i)  00.F  the bound function(s): a VF or PF at 00.0; an exclusive
- *                              card's PFs at 00.0 .. 00.(n-1)
+ *                              capable), secondary = 3 + i * B, subordinate =
+ *                              secondary + B - 1: room for a bound PF's VFs, like a
+ *                              hot-plug bus reservation. B is the host port's
+ *                              buses_per_vppb, by default what the chassis's cards can
+ *                              need and at least SIM_BUSES_PER_VPPB (SIM_VPPB_BUS(i) is
+ *                              the secondary bus with B = SIM_BUSES_PER_VPPB)
+ *   bus 3 + i * B        00.F  the bound function(s): a VF or PF at 00.0; an exclusive
+ *                              card's PFs at 00.0 .. 00.(n-1); a bound PF's VFs where
+ *                              its First VF Offset and VF Stride put them
  * The host's root port (bus 0) is the host's own and not part of the view.
  */
 #define SIM_USP_BUS 1
@@ -91,7 +95,10 @@ int sim_set_num_vfs(struct sim *s, uint16_t slot, uint8_t pf, uint16_t num_vfs,
  * slot is powered and not faulted, the host link is up,
  * the sharing mode allows it (sr-iov: VFs only; mr-iov: PFs only, each PF with its VFs;
  * exclusive: the whole card — any PF binds every PF as one multi-function device), the
- * function is not bound elsewhere (-FMP_E_BUSY), a vPPB is free (-FMP_E_NO_VPPB).
+ * function is not bound elsewhere (-FMP_E_BUSY), what it puts behind the vPPB fits the
+ * vPPB's bus range (-FMP_E_BUS_RANGE: a PF whose last VF, First VF Offset + (TotalVFs - 1)
+ * x VF Stride in either ARI mode, falls past the subordinate bus), a vPPB is free
+ * (-FMP_E_NO_VPPB).
  * Binding what is already bound to that port succeeds and changes nothing (idempotent).
  * On success the vPPB's virtual slot shows presence and DLL active (hot-add) and
  * FMP_EV_BIND_DONE is emitted, one per function (an exclusive card: one per PF). A function

@@ -18,9 +18,16 @@ struct sim_vswitch {
 	struct sim_cfg *dsp[SIM_VSWITCH_MAX_VPPB];
 };
 
-static uint8_t last_bus(unsigned n_vppb)
+/* Bus numbers as firmware assigns them depth-first (sim.h): vPPB i's secondary bus and
+ * the last bus of the view, for a given reservation per vPPB. */
+static unsigned sec_bus(unsigned per, unsigned i)
 {
-	return (uint8_t)(SIM_VPPB_BUS(n_vppb - 1) + SIM_BUSES_PER_VPPB - 1);
+	return SIM_USP_BUS + 2 + i * per;
+}
+
+static unsigned last_bus(unsigned per, unsigned n_vppb)
+{
+	return sec_bus(per, n_vppb - 1) + per - 1;
 }
 
 /* What firmware leaves in a bridge's Command register once its windows are programmed:
@@ -36,7 +43,7 @@ int sim_vswitch_new(const struct sim_vswitch_params *p, struct sim_vswitch **out
 {
 	struct sim_port_params pp = { 0 };
 	struct sim_vswitch *vs;
-	unsigned i;
+	unsigned i, per;
 	int rc;
 
 	*out = NULL;
@@ -45,12 +52,21 @@ int sim_vswitch_new(const struct sim_vswitch_params *p, struct sim_vswitch **out
 			   SIM_VSWITCH_MAX_VPPB);
 		return -EINVAL;
 	}
+	per = p->buses_per_vppb ? p->buses_per_vppb : SIM_BUSES_PER_VPPB;
+	if (last_bus(per, p->n_vppb) > 255) {
+		fab_seterr(err, errlen,
+			   "host port %u: %u vPPBs of %u buses each need buses %u..%u; the view "
+			   "has buses up to 255", p->port, p->n_vppb, per, SIM_USP_BUS,
+			   last_bus(per, p->n_vppb));
+		return -EINVAL;
+	}
 	vs = calloc(1, sizeof(*vs));
 	if (!vs) {
 		fab_seterr(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	vs->p = *p;
+	vs->p.buses_per_vppb = (uint8_t)per;
 	pp.port_number = p->port;
 	pp.width = p->width;
 	pp.speed = p->speed;
@@ -58,7 +74,8 @@ int sim_vswitch_new(const struct sim_vswitch_params *p, struct sim_vswitch **out
 	rc = sim_cfg_build_usp(&pp, &vs->usp, err, errlen);
 	if (rc)
 		goto err_free;
-	sim_cfg_bridge_set_buses(vs->usp, SIM_USP_BUS, SIM_USP_BUS + 1, last_bus(p->n_vppb));
+	sim_cfg_bridge_set_buses(vs->usp, SIM_USP_BUS, SIM_USP_BUS + 1,
+				 (uint8_t)last_bus(per, p->n_vppb));
 	sim_cfg_bridge_set_mem_window(vs->usp, SIM_VSWITCH_MEM_BASE,
 				      SIM_VSWITCH_MEM_BASE +
 					      p->n_vppb * SIM_VSWITCH_MEM_PER_VPPB - 1);
@@ -78,8 +95,8 @@ int sim_vswitch_new(const struct sim_vswitch_params *p, struct sim_vswitch **out
 		rc = sim_cfg_build_dsp(&pp, &vs->dsp[i], err, errlen);
 		if (rc)
 			goto err_free;
-		sim_cfg_bridge_set_buses(vs->dsp[i], SIM_USP_BUS + 1, (uint8_t)SIM_VPPB_BUS(i),
-					 (uint8_t)(SIM_VPPB_BUS(i) + SIM_BUSES_PER_VPPB - 1));
+		sim_cfg_bridge_set_buses(vs->dsp[i], SIM_USP_BUS + 1, (uint8_t)sec_bus(per, i),
+					 (uint8_t)(sec_bus(per, i) + per - 1));
 		sim_cfg_bridge_set_mem_window(vs->dsp[i], mem, mem + SIM_VSWITCH_MEM_PER_VPPB - 1);
 		sim_cfg_bridge_set_pref_window(vs->dsp[i], pref,
 					       pref + SIM_VSWITCH_PREF_PER_VPPB - 1);
@@ -113,7 +130,17 @@ unsigned sim_vswitch_n_vppb(const struct sim_vswitch *vs)
 
 uint8_t sim_vswitch_last_bus(const struct sim_vswitch *vs)
 {
-	return last_bus(vs->p.n_vppb);
+	return (uint8_t)last_bus(vs->p.buses_per_vppb, vs->p.n_vppb);
+}
+
+unsigned sim_vswitch_buses_per_vppb(const struct sim_vswitch *vs)
+{
+	return vs->p.buses_per_vppb;
+}
+
+uint8_t sim_vswitch_sec_bus(const struct sim_vswitch *vs, unsigned vppb)
+{
+	return (uint8_t)sec_bus(vs->p.buses_per_vppb, vppb);
 }
 
 const struct sim_cfg *sim_vswitch_usp(const struct sim_vswitch *vs)
@@ -236,11 +263,12 @@ enum sim_vswitch_target sim_vswitch_decode(const struct sim_vswitch *vs, uint8_t
 		*vppb = PCI_SLOT(devfn);
 		return SIM_VSWITCH_DSP;
 	}
-	if (bus < SIM_VPPB_BUS(0) || bus > last_bus(vs->p.n_vppb))
+	if (bus < sec_bus(vs->p.buses_per_vppb, 0) ||
+	    bus > last_bus(vs->p.buses_per_vppb, vs->p.n_vppb))
 		return SIM_VSWITCH_NONE;
-	i = (unsigned)(bus - SIM_VPPB_BUS(0)) / SIM_BUSES_PER_VPPB;
+	i = (bus - sec_bus(vs->p.buses_per_vppb, 0)) / vs->p.buses_per_vppb;
 	*vppb = i;
-	*rid = (uint16_t)((unsigned)(bus - SIM_VPPB_BUS(i)) << 8 | devfn);
+	*rid = (uint16_t)((bus - sec_bus(vs->p.buses_per_vppb, i)) << 8 | devfn);
 	return SIM_VSWITCH_BEHIND;
 }
 

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "config_space.h"
-#include "sim.h" /* SIM_USP_BUS, SIM_VPPB_BUS: the bus layout */
+#include "sim.h" /* SIM_USP_BUS, SIM_BUSES_PER_VPPB: the bus layout */
 
 #define SIM_VSWITCH_MAX_VPPB 32 /* device numbers 0..31 on the USP's secondary bus */
 
@@ -27,14 +27,15 @@ struct sim_vswitch_params {
 	uint8_t width; /* host link width, lanes */
 	uint8_t speed; /* enum fmp_link_speed */
 	uint8_t n_vppb;
+	uint8_t buses_per_vppb; /* each vPPB's secondary..subordinate span; 0: SIM_BUSES_PER_VPPB */
 	uint64_t dsn;  /* Device Serial Number of the upstream port */
 };
 
 struct sim_vswitch;
 
 /* Builds the USP and n_vppb DSPs with buses and windows assigned, the host link up, every
- * slot empty. 0, -EINVAL (n_vppb 0 or above SIM_VSWITCH_MAX_VPPB, bad link) or -ENOMEM,
- * with err. Free with sim_vswitch_free (NULL is a no-op). */
+ * slot empty. 0, -EINVAL (n_vppb 0 or above SIM_VSWITCH_MAX_VPPB, bad link, buses past
+ * 255) or -ENOMEM, with err. Free with sim_vswitch_free (NULL is a no-op). */
 int sim_vswitch_new(const struct sim_vswitch_params *p, struct sim_vswitch **out, char *err,
 		    size_t errlen);
 void sim_vswitch_free(struct sim_vswitch *vs);
@@ -42,6 +43,9 @@ void sim_vswitch_free(struct sim_vswitch *vs);
 unsigned sim_vswitch_n_vppb(const struct sim_vswitch *vs);
 /* The last bus of the view (the USP's subordinate bus). */
 uint8_t sim_vswitch_last_bus(const struct sim_vswitch *vs);
+/* Buses each vPPB spans (secondary..subordinate) and vPPB vppb's secondary bus. */
+unsigned sim_vswitch_buses_per_vppb(const struct sim_vswitch *vs);
+uint8_t sim_vswitch_sec_bus(const struct sim_vswitch *vs, unsigned vppb);
 const struct sim_cfg *sim_vswitch_usp(const struct sim_vswitch *vs);
 const struct sim_cfg *sim_vswitch_dsp(const struct sim_vswitch *vs, unsigned vppb);
 bool sim_vswitch_link_up(const struct sim_vswitch *vs);

@@ -227,7 +227,7 @@ static void test_errors(void **state)
 	       "profiles, host_ports, slots)");
 	expect(t, HEAD "host_ports:\n  - {name: a, port: 0, lanes: 4}\nslots: []\n", -EINVAL,
 	       "5:24: host_ports[0]: unknown key \"lanes\" (allowed: name, port, width, speed, "
-	       "vppbs, host_response_ms, host_responds)");
+	       "vppbs, buses_per_vppb, host_response_ms, host_responds)");
 	expect(t, HEAD PORTS "slots:\n  - number: 1\n    card: {profile: intel-82599, serial: 1, "
 			     "slot: 2}\n",
 	       -EINVAL,
@@ -237,6 +237,10 @@ static void test_errors(void **state)
 	       "5:21: host_ports[0].port: expected an unsigned integer, got \"x\"");
 	expect(t, HEAD "host_ports:\n  - {name: a, port: 0, vppbs: 40}\nslots: []\n", -EINVAL,
 	       "5:31: host_ports[0].vppbs: value 40 out of range 1..32");
+	expect(t, HEAD "host_ports:\n  - {name: a, port: 0, buses_per_vppb: 40}\nslots: []\n",
+	       -EINVAL,
+	       "5:40: host_ports[0].buses_per_vppb: 8 vPPBs of 40 buses each need buses 3..322 "
+	       "behind the upstream port; a host's view ends at bus 255 (at most 31 each)");
 	expect(t, HEAD "host_ports:\n  - {name: a, port: 0, width: 3}\nslots: []\n", -EINVAL,
 	       "5:31: host_ports[0].width: link width 3 is not one of 1, 2, 4, 8, 12, 16, 32");
 	expect(t, HEAD "host_ports:\n  - {name: a, port: 0, speed: 7}\nslots: []\n", -EINVAL,

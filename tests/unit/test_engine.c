@@ -613,6 +613,14 @@ static void test_no_free_vppb(void **state)
 	assert_err(r, FM_RPC_E_NO_FREE_VPPB);
 	assert_null(intent(t, "mr0/pf1"));
 	result_clear(r);
+	/* a PF whose VFs need more buses than the vPPB spans: bus-range, both counts named */
+	fake_switch_inject(t->fs, FMP_OP_BIND, FMP_E_BUS_RANGE);
+	assign(t, "mr0/pf1", "web1", false, r);
+	assert_err(r, FM_RPC_E_BUS_RANGE);
+	assert_non_null(strstr(r->msg, " buses behind the vPPB"));
+	assert_non_null(strstr(r->msg, "host web1"));
+	assert_null(intent(t, "mr0/pf1"));
+	result_clear(r);
 }
 
 static void test_vf_bound(void **state)

@@ -1282,6 +1282,114 @@ static void test_dump_profile_card(void **state)
 	free(fr.fns);
 }
 
+/* ---- bus ranges of the vPPBs ------------------------------------------------------------- */
+
+static char *run(const char *cmd);
+
+/* Profiles written next to the chassis file: mr-iov PFs whose VFs reach far. */
+static void write_profile(struct fixture *f, const char *name, unsigned total, unsigned offset,
+			  unsigned stride)
+{
+	char path[128];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s.yaml", f->dir, name);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fprintf(fp, "description: t\nsharing: mr-iov\nvendor: 0x8086\ndevice: 0x1572\n"
+		    "class: 0x020000\nbars: [{index: 0, size: 1M, type: mem64}]\n"
+		    "sriov: {total_vfs: %u, vf_device: 0x154c, vf_offset: %u, vf_stride: %u,\n"
+		    "  vf_bars: [{index: 0, size: 16K, type: mem64}]}\n", total, offset, stride);
+	fclose(fp);
+}
+
+static int setup_buses(void **state)
+{
+	struct fixture *f;
+	char path[128];
+	FILE *fp;
+
+	if (setup_common(state))
+		return -1;
+	f = *state;
+	/* 240 VFs at 0x100 + 4 i: the last at +0x4bc, bus +4, 5 buses (the issue's case);
+	 * 128 VFs at 0x80 + 4 i: the last at +0x27c, 3 buses */
+	write_profile(f, "wide", 240, 0x100, 4);
+	write_profile(f, "span3", 128, 0x80, 4);
+	snprintf(path, sizeof(path), "%s/chassis.yaml", f->dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fprintf(fp, "name: t\nmanagement: unix:%s/m.sock\nprofiles: .\n"
+		    "host_ports:\n"
+		    "  - {name: a, port: 0, vppbs: 3}\n"
+		    "  - {name: b, port: 1, vppbs: 3, buses_per_vppb: 4}\n"
+		    "slots:\n"
+		    "  - {number: 1, card: {profile: wide, serial: 1}}\n"
+		    "  - {number: 2, card: {profile: wide, serial: 2}}\n"
+		    "  - {number: 3, card: {profile: span3, serial: 3}}\n", f->dir);
+	fclose(fp);
+	start(f, path);
+	return 0;
+}
+
+static void test_vppb_bus_ranges(void **state)
+{
+	struct fixture *f = *state;
+	struct fmp_bind_resp r;
+	struct fmp_vh_resp vh;
+	uint8_t buf[FMP_CONFIG_SPACE_SIZE];
+	char path[128], cmd[256], err[256] = "", *out;
+	FILE *fp;
+
+	set_vfs(f, 1, 0, 240);
+	set_vfs(f, 2, 0, 240);
+	set_vfs(f, 3, 0, 128);
+	/* host a: no buses_per_vppb, so each vPPB reserves what the widest card needs */
+	assert_int_equal(sim_get_vh(f->s, 0, &vh), 0);
+	assert_int_equal(vh.vppbs[0].sec_bus, 3);
+	assert_int_equal(vh.vppbs[1].sec_bus, 8);
+	assert_int_equal(vh.vppbs[2].sec_bus, 13);
+	free(vh.vppbs);
+	assert_int_equal(do_bind(f, fn_pf(1, 0), 0, 1, &r), 0);
+	assert_int_equal(r.host_bus, 8);
+	/* the last VF on the vPPB's last bus (8 + 4), as a VF of this PF */
+	assert_int_equal(host_read(f, 0, 12, 0xbc, buf), 0);
+	assert_int_equal(rd16(buf, PCI_DEVICE_ID), 0x154c);
+	assert_int_equal(host_read(f, 0, 12, 0xc0, buf), -FMP_E_NO_SUCH_FUNCTION);
+	/* host b reserves 4 buses per vPPB: the 5-bus card is refused, the 3-bus one fits */
+	assert_int_equal(sim_get_vh(f->s, 1, &vh), 0);
+	assert_int_equal(vh.vppbs[1].sec_bus, 7);
+	free(vh.vppbs);
+	assert_int_equal(do_bind(f, fn_pf(2, 0), 1, FMP_VPPB_ANY, NULL), -FMP_E_BUS_RANGE);
+	assert_int_equal(fn_state(f, fn_pf(2, 0)), FMP_BIND_UNBOUND);
+	assert_int_equal(do_bind(f, fn_pf(3, 0), 1, FMP_VPPB_ANY, &r), 0);
+	assert_int_equal(r.host_bus, 3);
+	assert_int_equal(host_read(f, 1, 5, 0x7c, buf), 0); /* VF 127: 0x80 + 4 * 127 */
+	assert_int_equal(rd16(buf, PCI_DEVICE_ID), 0x154c);
+	assert_int_equal(host_read(f, 1, 4, 0x00, buf), 0); /* VF 32 */
+	assert_int_equal(host_read(f, 1, 4, 0x01, buf), -FMP_E_NO_SUCH_FUNCTION);
+	assert_int_equal(host_read(f, 1, 7, 0x00, buf), -FMP_E_NO_SUCH_FUNCTION);
+
+	/* lspci draws the 3 buses of VFs under vPPB 0 of host b */
+	snprintf(path, sizeof(path), "%s/b.lspci", f->dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	if (sim_host_view_dump(f->s, 1, fp, err, sizeof(err)))
+		fail_msg("dump: %s", err);
+	fclose(fp);
+	snprintf(cmd, sizeof(cmd), "lspci -F '%s' -t 2>/dev/null", path);
+	out = run(cmd);
+	assert_non_null(strstr(out, "[0000:01]---00.0-[02-0e]--+-00.0-[03-06]--+-[0000:03]-+-00.0\n"));
+	assert_non_null(strstr(out, "+-[0000:04]-+-00.0\n"));
+	assert_non_null(strstr(out, "\\-[0000:05]-+-00.0\n"));
+	assert_non_null(strstr(out, "\\-0f.4\n"));
+	free(out);
+	snprintf(cmd, sizeof(cmd), "lspci -F '%s' 2>/dev/null | grep -c 'Virtual Function'", path);
+	out = run(cmd);
+	assert_string_equal(out, "128\n");
+	free(out);
+}
+
 /* ---- bad input ---------------------------------------------------------------------------- */
 
 static void test_bad_input(void **state)
@@ -1440,6 +1548,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dump_profile_card, setup_mriov, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input, setup_demo, teardown),
 		cmocka_unit_test_setup_teardown(test_host_view_lspci, setup_mriov, teardown),
+		cmocka_unit_test_setup_teardown(test_vppb_bus_ranges, setup_buses, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

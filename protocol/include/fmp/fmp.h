@@ -68,6 +68,7 @@ enum fmp_status {
 	FMP_E_INTERNAL = 20,      /* the switch hit an internal error */
 	FMP_E_NOMEM = 21,         /* out of memory (library) */
 	FMP_E_AGAIN = 22,         /* need more bytes (reassembler) */
+	FMP_E_BUS_RANGE = 23,     /* the function's Routing IDs need more buses than its vPPB spans */
 	FMP_STATUS_COUNT
 };
 
