@@ -714,7 +714,7 @@ static int pf_from_dump(struct sim_cfg *c, const struct sim_profile *p, unsigned
 	const struct sim_pf_profile *pp = &p->pf[pf];
 	unsigned off, i, ttl;
 
-	memcpy(c->data, p->dump_config, SIM_CFG_SIZE);
+	memcpy(c->data, pp->dump_config, SIM_CFG_SIZE);
 	put16(c->data, PCI_COMMAND, 0);
 	put16(c->data, PCI_STATUS, get16(c->data, PCI_STATUS) & (uint16_t)~STATUS_W1C);
 	put8(c->data, PCI_HEADER_TYPE,
@@ -778,8 +778,16 @@ static int pf_from_dump(struct sim_cfg *c, const struct sim_profile *p, unsigned
 			ari_block(c, off, pf + 1 < p->n_pfs ? pf + 1 : 0);
 			break;
 		case PCI_EXT_CAP_ID_SRIOV:
-			if (pp->has_sriov && off + SIM_SRIOV_SIZEOF <= SIM_CFG_SIZE)
+			if (pp->has_sriov && off + SIM_SRIOV_SIZEOF <= SIM_CFG_SIZE) {
+				uint8_t fdl = pp->dump_config[off + PCI_IOV_FDL];
+
 				sriov_block(c, off, &pp->sriov, pf, false);
+				/* a captured Function Dependency Link stays while it names a PF
+				 * of this card (§9.3.3.8); a function cloned for every PF, or
+				 * one naming a function not there, depends on no other */
+				if (p->dump_fns > 1 && fdl < p->n_pfs)
+					put8(c->data, off + PCI_IOV_FDL, fdl);
+			}
 			break;
 		default:
 			break;
@@ -819,7 +827,7 @@ int sim_cfg_build_pf(const struct sim_profile *p, unsigned pf, uint64_t dsn,
 		fab_seterr(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	if (p->dump_config)
+	if (p->pf[pf].dump_config)
 		rc = pf_from_dump(c, p, pf, dsn, err, errlen);
 	else
 		rc = pf_from_profile(c, p, pf, dsn);
@@ -855,6 +863,14 @@ int sim_cfg_build_vf(const struct sim_profile *p, unsigned pf, struct sim_cfg **
 	 * header type as the PF's; BARs RO 0 (the PF's VF BARs map VFs). */
 	hdr = PCI_HEADER_TYPE_NORMAL | (p->n_pfs > 1 ? HDR_MULTI_FUNCTION : 0);
 	type0_ids(c, p, 0xffff, 0xffff, hdr);
+	if (pp->dump_config) {
+		/* this PF's own class, revision and subsystem (functions of a captured
+		 * device may differ in them) */
+		memcpy(c->data + PCI_CLASS_REVISION, pp->dump_config + PCI_CLASS_REVISION, 4);
+		put16(c->data, PCI_SUBSYSTEM_VENDOR_ID,
+		      get16(pp->dump_config, PCI_SUBSYSTEM_VENDOR_ID));
+		put16(c->data, PCI_SUBSYSTEM_ID, get16(pp->dump_config, PCI_SUBSYSTEM_ID));
+	}
 	type0_masks(c, true);
 	put8(c->data, PCI_CAPABILITY_LIST, s->vf_msix_vectors ? SIM_CFG_VF_MSIX : SIM_CFG_VF_EXP);
 	if (s->vf_msix_vectors) {

@@ -30,15 +30,25 @@
  *                                      page_sizes = 0x553; vf_msix = 1 vector in the
  *                                      first VF BAR
  *
- *   config_dump: ../dumps/card.lspci   a one-device lspci -xxxx file, relative to this
- *                                      file. With it only description, sharing, pfs
- *                                      (a count), bars and sriov.vf_bars (index and size
- *                                      only: the type bits are the dump's), rom_size,
- *                                      and sriov's vf_msix and the offset/stride pair of
- *                                      the ARI mode the dump was NOT captured in are
- *                                      allowed; everything else is read from the dump.
- *                                      BARs without a size keep the captured value,
- *                                      read-only (an lspci dump has no BAR sizes).
+ *   config_dump: ../dumps/card.lspci   an lspci -xxxx file, relative to this file.
+ *                                      Its device's functions 0..n-1 are the card's n
+ *                                      PFs, each with its own captured config space; a
+ *                                      one-function dump may be cloned with pfs: N.
+ *   config_dump_device: "01:00"        the device (BB:DD or DDDD:BB:DD) to take from a
+ *                                      dump of several (refused without it, listing
+ *                                      them). With config_dump only description,
+ *                                      sharing, pfs (a count, or per-PF mappings of
+ *                                      bars, rom_size, sriov), bars and sriov.vf_bars
+ *                                      (index and size only: the type bits are the
+ *                                      dump's), rom_size, and sriov's vf_msix and the
+ *                                      offset/stride pair of the ARI mode the dump was
+ *                                      NOT captured in are allowed; everything else is
+ *                                      read from the dump (card-level sriov applies to
+ *                                      the functions that have SR-IOV). BARs without a
+ *                                      size keep the captured value, read-only (an
+ *                                      lspci dump has no BAR sizes). A bridge (type 1)
+ *                                      is refused: switch port dumps model the
+ *                                      chassis's virtual switch (chassis.h).
  *
  * Every card's PF and VF Routing IDs must be distinct in both ARI modes (checked).
  */
@@ -231,17 +241,116 @@ static void PCI_PRINTF(1, 2) dump_quiet(char *msg, ...)
 	(void)msg;
 }
 
-int sim_profile_read_dump(const char *path, uint8_t *cfg, size_t *len, char *err, size_t errlen)
+/* One hex field of 1..max digits ending at a ':' or the end of the string. */
+static const char *hex_field(const char *p, unsigned max, unsigned long *v)
+{
+	unsigned n = 0;
+
+	*v = 0;
+	for (; n < max && *p && *p != ':'; p++, n++) {
+		int x = *p >= '0' && *p <= '9' ? *p - '0' :
+			*p >= 'a' && *p <= 'f' ? *p - 'a' + 10 :
+			*p >= 'A' && *p <= 'F' ? *p - 'A' + 10 : -1;
+
+		if (x < 0)
+			return NULL;
+		*v = *v * 16 + (unsigned long)x;
+	}
+	return n && (!*p || *p == ':') ? p : NULL;
+}
+
+bool sim_dump_device_parse(const char *s, int *domain, unsigned *bus, unsigned *dev)
+{
+	unsigned long v[3];
+	unsigned n = 0, colons = 0;
+	const char *p;
+
+	for (p = s; *p; p++)
+		colons += *p == ':';
+	if (colons != 1 && colons != 2)
+		return false;
+	for (p = s; n <= colons; n++) {
+		p = hex_field(p, n == 0 && colons == 2 ? 6 : 2, &v[n]);
+		if (!p)
+			return false;
+		if (*p)
+			p++;
+	}
+	*domain = colons == 2 ? (int)v[0] : 0;
+	*bus = (unsigned)v[colons - 1];
+	*dev = (unsigned)v[colons];
+	return *dev <= 0x1f;
+}
+
+static int cmp_dump_fn(const void *a, const void *b)
+{
+	const struct sim_dump_fn *x = a, *y = b;
+
+	if (x->domain != y->domain)
+		return x->domain < y->domain ? -1 : 1;
+	if (x->bus != y->bus)
+		return x->bus - y->bus;
+	if (x->dev != y->dev)
+		return x->dev - y->dev;
+	return x->fn - y->fn;
+}
+
+static void dev_name(const struct sim_dump_fn *f, char *buf, size_t len)
+{
+	if (f->domain)
+		snprintf(buf, len, "%04x:%02x:%02x", (unsigned)f->domain, f->bus, f->dev);
+	else
+		snprintf(buf, len, "%02x:%02x", f->bus, f->dev);
+}
+
+static bool same_dev(const struct sim_dump_fn *a, const struct sim_dump_fn *b)
+{
+	return a->domain == b->domain && a->bus == b->bus && a->dev == b->dev;
+}
+
+/* "01:00 (functions 0, 1), 02:00 (function 0)" for an error message. */
+static void list_devices(const struct sim_dump_fn *f, unsigned n, char *buf, size_t len)
+{
+	size_t at = 0;
+	unsigned i;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && at < len; i++) {
+		char name[24];
+		bool first = !i || !same_dev(&f[i], &f[i - 1]);
+		bool last = i + 1 == n || !same_dev(&f[i], &f[i + 1]);
+		bool one = first && last;
+
+		dev_name(&f[i], name, sizeof(name));
+		if (first)
+			at += (size_t)snprintf(buf + at, len - at, "%s%s (function%s ", i ? ", " : "",
+					       name, one ? "" : "s");
+		if (at < len)
+			at += (size_t)snprintf(buf + at, len - at, "%s%u%s", first ? "" : ", ",
+					       f[i].fn, last ? ")" : "");
+	}
+}
+
+int sim_profile_read_dump(const char *path, const char *device, struct sim_dump_fn **out,
+			  unsigned *n_out, char *err, size_t errlen)
 {
 	static const int sizes[] = { FMP_CONFIG_SPACE_SIZE, 256, 64 };
 	struct dump_ctx ctx;
 	struct pci_access *volatile acc = NULL;
+	struct sim_dump_fn *volatile fns = NULL;
 	struct pci_dev *d;
-	char name[PATH_MAX];
+	char name[PATH_MAX], list[512];
+	unsigned sel_bus = 0, sel_dev = 0, i, k, n_all = 0, n_devs = 0, first;
+	int sel_domain = 0;
 	FILE *f;
-	int n, i;
 	volatile int rc = 0;
 
+	*out = NULL;
+	*n_out = 0;
+	if (device && !sim_dump_device_parse(device, &sel_domain, &sel_bus, &sel_dev)) {
+		fab_seterr(err, errlen, "device \"%s\" is not BB:DD or DDDD:BB:DD (hex)", device);
+		return -EINVAL;
+	}
 	/* Give a clean errno for a missing file: libpci only says "cannot open". */
 	f = fopen(path, "r");
 	if (!f) {
@@ -256,8 +365,6 @@ int sim_profile_read_dump(const char *path, uint8_t *cfg, size_t *len, char *err
 	}
 	strcpy(name, path);
 
-	memset(cfg, 0xff, FMP_CONFIG_SPACE_SIZE);
-	*len = 0;
 	ctx.msg[0] = '\0';
 	tls_dump_ctx = &ctx;
 	if (setjmp(ctx.jb)) {
@@ -278,30 +385,86 @@ int sim_profile_read_dump(const char *path, uint8_t *cfg, size_t *len, char *err
 	pci_set_param(acc, "dump.name", name);
 	pci_init(acc);
 	pci_scan_bus(acc);
-	for (n = 0, d = acc->devices; d; d = d->next)
-		n++;
-	if (n != 1) {
-		fab_seterr(err, errlen,
-			   "%s: the dump holds %d devices; a profile dump holds exactly one",
-			   path, n);
+	for (d = acc->devices; d; d = d->next)
+		n_all++;
+	if (!n_all) {
+		fab_seterr(err, errlen, "%s: the dump holds 0 devices", path);
 		rc = -EINVAL;
 		goto out;
 	}
-	d = acc->devices;
-	for (i = 0; i < 3; i++)
-		if (pci_read_block(d, 0, cfg, sizes[i])) {
-			*len = (size_t)sizes[i];
+	fns = calloc(n_all, sizeof(*fns));
+	if (!fns) {
+		fab_seterr(err, errlen, "%s: out of memory", path);
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (i = 0, d = acc->devices; d; d = d->next, i++) {
+		struct sim_dump_fn *x = &fns[i];
+
+		x->domain = d->domain;
+		x->bus = d->bus;
+		x->dev = d->dev;
+		x->fn = d->func;
+		memset(x->cfg, 0xff, sizeof(x->cfg));
+		for (k = 0; k < 3 && !x->len; k++)
+			if (pci_read_block(d, 0, x->cfg, sizes[k]))
+				x->len = (size_t)sizes[k];
+		if (x->len < FMP_CONFIG_SPACE_SIZE)
+			memset(x->cfg + x->len, 0, FMP_CONFIG_SPACE_SIZE - x->len);
+	}
+	qsort(fns, n_all, sizeof(*fns), cmp_dump_fn);
+	for (i = 0; i < n_all; i++)
+		n_devs += !i || !same_dev(&fns[i], &fns[i - 1]);
+	list_devices(fns, n_all, list, sizeof(list));
+	/* the functions of the one device asked for (or the only one) */
+	for (first = 0; device && first < n_all; first++)
+		if (fns[first].domain == sel_domain && fns[first].bus == sel_bus &&
+		    fns[first].dev == sel_dev)
 			break;
-		}
-	if (!*len) {
-		fab_seterr(err, errlen, "%s: the dump holds fewer than 64 bytes of config space",
-			   path);
+	if (device && first == n_all) {
+		fab_seterr(err, errlen, "%s: no device %s in the dump; it holds %s", path, device,
+			   list);
 		rc = -EINVAL;
 		goto out;
 	}
-	if (*len < FMP_CONFIG_SPACE_SIZE)
-		memset(cfg + *len, 0, FMP_CONFIG_SPACE_SIZE - *len);
+	if (!device && n_devs > 1) {
+		fab_seterr(err, errlen,
+			   "%s: the dump holds %u devices: %s; choose one with config_dump_device: "
+			   "BB:DD", path, n_devs, list);
+		rc = -EINVAL;
+		goto out;
+	}
+	for (k = first; k < n_all && same_dev(&fns[k], &fns[first]); k++) {
+		char dn[24];
+
+		dev_name(&fns[k], dn, sizeof(dn));
+		if (fns[k].fn != k - first) {
+			fab_seterr(err, errlen,
+				   "%s: device %s has %s; a card's PFs are functions 0..n-1 with "
+				   "none missing", path, dn, list);
+			rc = -EINVAL;
+			goto out;
+		}
+		if (fns[k].len < 64) {
+			fab_seterr(err, errlen, "%s: %s.%u holds fewer than 64 bytes of config space",
+				   path, dn, fns[k].fn);
+			rc = -EINVAL;
+			goto out;
+		}
+	}
+	if (k - first > SIM_MAX_PFS) {
+		fab_seterr(err, errlen, "%s: the device has %u functions; a card has at most %d PFs",
+			   path, k - first, SIM_MAX_PFS);
+		rc = -EINVAL;
+		goto out;
+	}
+	if (first)
+		memmove(fns, fns + first, (k - first) * sizeof(*fns));
+	*n_out = k - first;
+	*out = fns;
+	fns = NULL;
 out:
+	free(fns);
 	if (acc)
 		pci_cleanup(acc);
 	tls_dump_ctx = NULL;
@@ -326,7 +489,9 @@ static const struct yd_enum bar_types[] = {
 
 struct parse {
 	bool dump;     /* config_dump mode: limited keys, types from the dump */
-	bool dump_ari; /* the dump was captured with ARI Capable Hierarchy set */
+	bool dump_ari; /* the dump was captured with ARI Capable Hierarchy set (the PF parsed) */
+	bool dump_ari_pf[SIM_MAX_PFS]; /* ... per function of the dump */
+	bool dump_any_sriov;           /* some function of the dump has SR-IOV */
 	char *err;
 	size_t errlen;
 };
@@ -606,9 +771,13 @@ static int parse_pf_keys(const struct yd_node *m, struct sim_pf_profile *pf, boo
 					"sriov: true is meaningless; give a mapping or false");
 		pf->has_sriov = false;
 	} else if (n) {
+		/* card-level sriov: applies to the dump's functions that have SR-IOV */
+		if (ps->dump && !pf->has_sriov && card_level && ps->dump_any_sriov)
+			return 0;
 		if (ps->dump && !pf->has_sriov)
 			return yd_error(n, ps->err, ps->errlen,
-					"the config dump has no SR-IOV capability");
+					"the config dump has no SR-IOV capability%s",
+					ps->dump_any_sriov ? " in this function" : "");
 		if ((rc = parse_sriov(n, &pf->sriov, !card_level && pf->has_sriov, ps)))
 			return rc;
 		pf->has_sriov = true;
@@ -622,38 +791,53 @@ static const char *const profile_keys[] = {
 	"sriov", "config_dump", NULL
 };
 static const char *const dump_profile_keys[] = {
-	"description", "sharing", "pfs", "bars", "rom_size", "sriov", "config_dump", NULL
+	"description", "sharing", "pfs", "bars", "rom_size", "sriov", "config_dump",
+	"config_dump_device", NULL
 };
 static const char *const pf_keys[] = { "device", "bars", "rom_size", "msix", "sriov", NULL };
+static const char *const dump_pf_keys[] = { "bars", "rom_size", "sriov", NULL };
 
 /* Fills the profile's identity and PF0 from the dump's bytes (PCIe r5.0 §7.5.1). */
-static int profile_from_dump(struct sim_profile *p, const struct yd_node *where,
+/* Fills PF fn from function fn of the dump (PCIe r5.0 §7.5.1), and the card's identity
+ * and link from function 0. */
+static int profile_from_dump(struct sim_profile *p, unsigned fn, const struct yd_node *where,
 			     struct parse *ps)
 {
-	const uint8_t *c = p->dump_config;
-	struct sim_pf_profile *pf = &p->pf[0];
+	struct sim_pf_profile *pf = &p->pf[fn];
+	const uint8_t *c = pf->dump_config;
 	unsigned pcie, msix, sriov, i;
 
+	if ((c[PCI_HEADER_TYPE] & HDR_LAYOUT) == PCI_HEADER_TYPE_BRIDGE)
+		return yd_error(where, ps->err, ps->errlen,
+				"%s: function %u is a PCI bridge (header type 1), not a card's "
+				"endpoint; a switch port dump models the chassis's virtual switch: "
+				"give it in the chassis file as usp_dump: or dsp_dump:",
+				p->dump_path, fn);
 	if ((c[PCI_HEADER_TYPE] & HDR_LAYOUT) != PCI_HEADER_TYPE_NORMAL)
 		return yd_error(where, ps->err, ps->errlen,
-				"%s: header type %u is not an endpoint (type 0)", p->dump_path,
-				c[PCI_HEADER_TYPE] & HDR_LAYOUT);
+				"%s: function %u: header type %u is not an endpoint (type 0)",
+				p->dump_path, fn, c[PCI_HEADER_TYPE] & HDR_LAYOUT);
 	if (le16(c, PCI_VENDOR_ID) == 0xffff || le16(c, PCI_VENDOR_ID) == 0)
-		return yd_error(where, ps->err, ps->errlen, "%s: Vendor ID %04x is not a device",
-				p->dump_path, le16(c, PCI_VENDOR_ID));
-	p->vendor = le16(c, PCI_VENDOR_ID);
+		return yd_error(where, ps->err, ps->errlen,
+				"%s: function %u: Vendor ID %04x is not a device", p->dump_path, fn,
+				le16(c, PCI_VENDOR_ID));
 	pf->device = le16(c, PCI_DEVICE_ID);
-	p->revision = c[PCI_REVISION_ID];
-	p->class_code = (uint32_t)c[PCI_CLASS_PROG] | (uint32_t)le16(c, PCI_CLASS_DEVICE) << 8;
-	p->subsys_vendor = le16(c, PCI_SUBSYSTEM_VENDOR_ID);
-	p->subsys_device = le16(c, PCI_SUBSYSTEM_ID);
-
-	pcie = sim_cfg_bytes_find_cap(c, p->dump_len, PCI_CAP_ID_EXP);
+	pcie = sim_cfg_bytes_find_cap(c, pf->dump_len, PCI_CAP_ID_EXP);
 	if (!pcie)
 		return yd_error(where, ps->err, ps->errlen,
-				"%s: no PCI Express capability in the dump", p->dump_path);
-	p->link_speed = (uint8_t)FIELD_GET(PCI_EXP_LNKCAP_SPEED, le32(c, pcie + PCI_EXP_LNKCAP));
-	p->link_width = (uint8_t)FIELD_GET(PCI_EXP_LNKCAP_WIDTH, le32(c, pcie + PCI_EXP_LNKCAP));
+				"%s: function %u: no PCI Express capability in the dump",
+				p->dump_path, fn);
+	if (fn == 0) {
+		p->vendor = le16(c, PCI_VENDOR_ID);
+		p->revision = c[PCI_REVISION_ID];
+		p->class_code = (uint32_t)c[PCI_CLASS_PROG] | (uint32_t)le16(c, PCI_CLASS_DEVICE) << 8;
+		p->subsys_vendor = le16(c, PCI_SUBSYSTEM_VENDOR_ID);
+		p->subsys_device = le16(c, PCI_SUBSYSTEM_ID);
+		p->link_speed = (uint8_t)FIELD_GET(PCI_EXP_LNKCAP_SPEED,
+						   le32(c, pcie + PCI_EXP_LNKCAP));
+		p->link_width = (uint8_t)FIELD_GET(PCI_EXP_LNKCAP_WIDTH,
+						   le32(c, pcie + PCI_EXP_LNKCAP));
+	}
 
 	for (i = 0; i < SIM_NUM_BARS; i++) {
 		uint32_t reg = le32(c, PCI_BASE_ADDRESS_0 + 4 * i);
@@ -670,24 +854,25 @@ static int profile_from_dump(struct sim_profile *p, const struct yd_node *where,
 			pf->bars[i].prefetch = reg & PCI_BASE_ADDRESS_MEM_PREFETCH;
 		}
 	}
-	msix = sim_cfg_bytes_find_cap(c, p->dump_len, PCI_CAP_ID_MSIX);
+	msix = sim_cfg_bytes_find_cap(c, pf->dump_len, PCI_CAP_ID_MSIX);
 	if (msix) {
 		pf->msix_vectors = (le16(c, msix + PCI_CAP_FLAGS) & PCI_MSIX_TABSIZE) + 1;
 		pf->msix_bar = le32(c, msix + PCI_MSIX_TABLE) & PCI_MSIX_BIR;
 		pf->msix_offset = le32(c, msix + PCI_MSIX_TABLE) & ~(uint32_t)PCI_MSIX_BIR;
 	}
-	sriov = sim_cfg_bytes_find_ext_cap(c, p->dump_len, PCI_EXT_CAP_ID_SRIOV);
-	if (sriov && sriov + SIM_SRIOV_SIZEOF <= p->dump_len) {
+	sriov = sim_cfg_bytes_find_ext_cap(c, pf->dump_len, PCI_EXT_CAP_ID_SRIOV);
+	if (sriov && sriov + SIM_SRIOV_SIZEOF <= pf->dump_len) {
 		struct sim_sriov_params *s = &pf->sriov;
 
 		pf->has_sriov = true;
+		ps->dump_any_sriov = true;
 		s->total_vfs = le16(c, sriov + PCI_IOV_TOTALVF);
 		s->initial_vfs = le16(c, sriov + PCI_IOV_INITIALVF);
 		s->vf_device = le16(c, sriov + PCI_IOV_DID);
 		/* The captured offset/stride hold for the captured ARI Capable Hierarchy
 		 * mode; the other mode defaults to the same values unless the profile
 		 * gives them (parse_sriov). */
-		ps->dump_ari = le16(c, sriov + PCI_IOV_CTRL) & PCI_IOV_CTRL_ARI;
+		ps->dump_ari_pf[fn] = le16(c, sriov + PCI_IOV_CTRL) & PCI_IOV_CTRL_ARI;
 		s->vf_offset = s->vf_offset_ari = le16(c, sriov + PCI_IOV_OFFSET);
 		s->vf_stride = s->vf_stride_ari = le16(c, sriov + PCI_IOV_STRIDE);
 		s->page_sizes = le32(c, sriov + PCI_IOV_SUPPS);
@@ -708,10 +893,50 @@ static int profile_from_dump(struct sim_profile *p, const struct yd_node *where,
 	return 0;
 }
 
+/* config_dump (n) and config_dump_device: the captured functions into p->dump_bytes and
+ * each PF of the dump into p->pf[] (the PF loop of parse_profile copies them from there). */
+static int read_dump(struct sim_profile *p, const struct yd_node *root, const struct yd_node *n,
+		     struct parse *ps)
+{
+	const struct yd_node *dn = yd_map_get(root, "config_dump_device");
+	const char *device = NULL;
+	struct sim_dump_fn *fns = NULL;
+	unsigned nf = 0, i, bus, dev;
+	int domain, rc;
+	char why[768];
+
+	if (dn) {
+		if ((rc = yd_get_str(dn, &device, ps->err, ps->errlen)))
+			return rc;
+		if (!sim_dump_device_parse(device, &domain, &bus, &dev))
+			return yd_error(dn, ps->err, ps->errlen,
+					"expected a device as BB:DD or DDDD:BB:DD (hex), got \"%s\"",
+					device);
+	}
+	rc = sim_profile_read_dump(p->dump_path, device, &fns, &nf, why, sizeof(why));
+	if (rc)
+		return rc == -ENOMEM ? rc : yd_error(n, ps->err, ps->errlen, "%s", why);
+	p->dump_bytes = malloc((size_t)nf * FMP_CONFIG_SPACE_SIZE);
+	if (!p->dump_bytes) {
+		free(fns);
+		return -ENOMEM;
+	}
+	p->dump_fns = nf;
+	for (i = 0; i < nf && !rc; i++) {
+		memcpy(p->dump_bytes + (size_t)i * FMP_CONFIG_SPACE_SIZE, fns[i].cfg,
+		       FMP_CONFIG_SPACE_SIZE);
+		p->pf[i].dump_config = p->dump_bytes + (size_t)i * FMP_CONFIG_SPACE_SIZE;
+		p->pf[i].dump_len = fns[i].len;
+		rc = profile_from_dump(p, i, n, ps);
+	}
+	free(fns);
+	return rc;
+}
+
 static int parse_profile(struct sim_profile *p, const struct yd_doc *doc, struct parse *ps)
 {
 	const struct yd_node *root = yd_root(doc), *n, *pfs;
-	struct sim_pf_profile card = { 0 };
+	struct sim_pf_profile card = { 0 }, dumped[SIM_MAX_PFS];
 	int sharing = 0, rc;
 	uint64_t v;
 	size_t i;
@@ -734,24 +959,15 @@ static int parse_profile(struct sim_profile *p, const struct yd_doc *doc, struct
 				p->dump_path = real;
 			}
 		}
-		p->dump_config = malloc(FMP_CONFIG_SPACE_SIZE);
-		if (!p->dump_path || !p->dump_config)
+		if (!p->dump_path)
 			return -ENOMEM;
-		{
-			char why[512];
-
-			rc = sim_profile_read_dump(p->dump_path, p->dump_config, &p->dump_len, why,
-						   sizeof(why));
-			if (rc)
-				return yd_error(n, ps->err, ps->errlen, "%s", why);
-		}
-		if ((rc = profile_from_dump(p, n, ps)))
+		if ((rc = read_dump(p, root, n, ps)))
 			return rc;
-		card = p->pf[0];
 	}
 	if ((rc = yd_check_keys(root, ps->dump ? dump_profile_keys : profile_keys, ps->err,
 				ps->errlen)))
 		return rc;
+	memcpy(dumped, p->pf, sizeof(dumped));
 	{
 		const char *desc;
 
@@ -786,7 +1002,7 @@ static int parse_profile(struct sim_profile *p, const struct yd_doc *doc, struct
 		    (rc = sim_yaml_link_speed(n, &p->link_speed, ps->err, ps->errlen)))
 			return rc;
 	}
-	if ((rc = parse_pf_keys(root, &card, true, ps)))
+	if (!ps->dump && (rc = parse_pf_keys(root, &card, true, ps)))
 		return rc;
 	if (!ps->dump) {
 		p->subsys_vendor = p->vendor;
@@ -797,8 +1013,8 @@ static int parse_profile(struct sim_profile *p, const struct yd_doc *doc, struct
 	}
 
 	pfs = yd_map_get(root, "pfs");
-	p->n_pfs = 1;
-	if (pfs && (yd_kind(pfs) == YD_SCALAR || ps->dump)) {
+	p->n_pfs = ps->dump ? (uint8_t)p->dump_fns : 1;
+	if (pfs && yd_kind(pfs) == YD_SCALAR) {
 		if ((rc = yd_get_uint(pfs, 1, SIM_MAX_PFS, &v, ps->err, ps->errlen)))
 			return rc;
 		p->n_pfs = (uint8_t)v;
@@ -810,13 +1026,29 @@ static int parse_profile(struct sim_profile *p, const struct yd_doc *doc, struct
 					SIM_MAX_PFS, yd_seq_len(pfs));
 		p->n_pfs = (uint8_t)yd_seq_len(pfs);
 	}
+	/* A one-function dump may stand for every PF (pfs clones it); a multi-function
+	 * dump is the card: one PF per captured function, each from its own bytes. */
+	if (ps->dump && p->dump_fns > 1 && p->n_pfs != p->dump_fns)
+		return yd_error(pfs, ps->err, ps->errlen,
+				"the config dump holds %u functions, so the card has %u PFs, not "
+				"%u (leave pfs out)", p->dump_fns, p->dump_fns, p->n_pfs);
 	for (i = 0; i < p->n_pfs; i++) {
-		const struct yd_node *pm = pfs ? yd_seq_at(pfs, i) : NULL;
+		const struct yd_node *pm = pfs && yd_kind(pfs) == YD_SEQUENCE ? yd_seq_at(pfs, i) : NULL;
 
-		p->pf[i] = card;
+		if (ps->dump) {
+			unsigned src = p->dump_fns > 1 ? (unsigned)i : 0;
+
+			p->pf[i] = dumped[src];
+			ps->dump_ari = ps->dump_ari_pf[src];
+			if ((rc = parse_pf_keys(root, &p->pf[i], true, ps)))
+				return rc;
+		} else {
+			p->pf[i] = card;
+		}
 		if (!pm)
 			continue;
-		if ((rc = yd_check_keys(pm, pf_keys, ps->err, ps->errlen)) ||
+		if ((rc = yd_check_keys(pm, ps->dump ? dump_pf_keys : pf_keys, ps->err,
+					ps->errlen)) ||
 		    (rc = parse_pf_keys(pm, &p->pf[i], false, ps)))
 			return rc;
 	}
@@ -916,7 +1148,7 @@ void sim_profile_free(struct sim_profile *p)
 	free(p->path);
 	free(p->description);
 	free(p->dump_path);
-	free(p->dump_config);
+	free(p->dump_bytes);
 	free(p);
 }
 

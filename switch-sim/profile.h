@@ -55,10 +55,14 @@ struct sim_pf_profile {
 	uint32_t msix_offset;   /* table offset in the BAR; the PBA follows (sim_msix_pba_offset) */
 	bool has_sriov;
 	struct sim_sriov_params sriov;
+	/* config_dump profiles: this PF's captured config space (FMP_CONFIG_SPACE_SIZE
+	 * bytes, 0 past dump_len), pointing into sim_profile.dump_bytes; NULL otherwise */
+	const uint8_t *dump_config;
+	size_t dump_len;     /* bytes the dump held: 64, 256 or 4096 */
 };
 
 /* A loaded profile. Everything is filled for both kinds of profile; with config_dump
- * the fields are read out of the dump, which is kept in dump_config. */
+ * the fields are read out of the dump, each PF's bytes kept in pf[i].dump_config. */
 struct sim_profile {
 	char *name;        /* "intel-82599" */
 	char *path;        /* the YAML file it came from */
@@ -74,8 +78,8 @@ struct sim_profile {
 	uint8_t n_pfs;       /* 1..SIM_MAX_PFS */
 	struct sim_pf_profile pf[SIM_MAX_PFS];
 	char *dump_path;     /* config_dump resolved against the profile's directory, or NULL */
-	uint8_t *dump_config;/* FMP_CONFIG_SPACE_SIZE bytes as captured (0 past dump_len) */
-	size_t dump_len;     /* bytes the dump held: 64, 256 or 4096 */
+	uint8_t *dump_bytes; /* dump_fns x FMP_CONFIG_SPACE_SIZE: the device's functions */
+	unsigned dump_fns;   /* functions of the device in the dump (1: pfs may clone it) */
 };
 
 /* Loads PROFILES_DIR/NAME.yaml. NAME is [A-Za-z0-9._-]+ and does not start with '.'.
@@ -85,12 +89,24 @@ int sim_profile_load(const char *profiles_dir, const char *name, struct sim_prof
 		     char *err, size_t errlen);
 void sim_profile_free(struct sim_profile *p); /* NULL is a no-op */
 
-/* Reads a one-device `lspci -x/-xxx/-xxxx` text file through libpci's dump access
- * method into cfg (FMP_CONFIG_SPACE_SIZE bytes; bytes the dump lacks are 0).
- * libpci errors are caught (never exit()). Returns 0, -EINVAL (malformed dump, not
- * exactly one device), -ENOENT, -ENOMEM. */
-int sim_profile_read_dump(const char *path, uint8_t *cfg, size_t *len, char *err,
-			  size_t errlen);
+/* One function of a dump. */
+struct sim_dump_fn {
+	int domain;
+	uint8_t bus, dev, fn;
+	size_t len;                         /* bytes the dump held: 64, 256 or 4096 */
+	uint8_t cfg[FMP_CONFIG_SPACE_SIZE]; /* bytes the dump lacks are 0 */
+};
+
+/* Reads the functions of one device of an `lspci -x/-xxx/-xxxx` text file through libpci's
+ * dump access method, in function order. device ("BB:DD" or "DDDD:BB:DD", hex) picks the
+ * device; NULL: the dump must hold exactly one. libpci errors are caught (never exit()).
+ * *out is malloc'd (*n entries, free() it). Returns 0, -ENOENT, -ENOMEM or -EINVAL:
+ * malformed dump, no device, several devices and no device given or none matching (err
+ * lists what the dump holds), functions other than 0..n-1, more than SIM_MAX_PFS. */
+int sim_profile_read_dump(const char *path, const char *device, struct sim_dump_fn **out,
+			  unsigned *n, char *err, size_t errlen);
+/* Parses "BB:DD" or "DDDD:BB:DD" (hex; device 0..1f). */
+bool sim_dump_device_parse(const char *s, int *domain, unsigned *bus, unsigned *dev);
 
 /* The RID of each PF and each of its TotalVFs VFs, relative to PF0, in both ARI modes:
  * 0, or -EINVAL naming the two functions that would share a Routing ID. */

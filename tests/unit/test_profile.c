@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "dump_gen.h"
 #include "profile.h"
 
 #define PROFILES FABRIC_SOURCE_DIR "/configs/profiles"
@@ -84,7 +85,8 @@ static void test_intel_82599(void **state)
 	assert_int_equal(s->vf_bars[0].size, 16384);
 	assert_int_equal(s->vf_bars[3].type, SIM_BAR_MEM64);
 	assert_int_equal(s->vf_msix_vectors, 3);
-	assert_null(p->dump_config);
+	assert_null(p->pf[0].dump_config);
+	assert_null(p->dump_bytes);
 	sim_profile_free(p);
 }
 
@@ -148,8 +150,10 @@ static void test_dump_profile(void **state)
 	const struct sim_sriov_params *s = &p->pf[0].sriov;
 
 	(void)state;
-	assert_non_null(p->dump_config);
-	assert_int_equal(p->dump_len, 4096);
+	assert_non_null(p->pf[0].dump_config);
+	assert_int_equal(p->pf[0].dump_len, 4096);
+	assert_int_equal(p->dump_fns, 1);
+	assert_ptr_equal(p->pf[1].dump_config, p->pf[0].dump_config); /* pfs: 2 clones it */
 	assert_non_null(strstr(p->dump_path, "configs/dumps/nic-intel-82576-pf-sriov.lspci"));
 	/* identity from the captured header */
 	assert_int_equal(p->vendor, 0x8086);
@@ -314,7 +318,7 @@ static void test_errors(void **state)
 				   "vendor: 0x8086\n",
 		     -EINVAL,
 		     "4:1: unknown key \"vendor\" (allowed: description, sharing, pfs, bars, "
-		     "rom_size, sriov, config_dump)");
+		     "rom_size, sriov, config_dump, config_dump_device)");
 	expect_error(t, "dumpofs", "description: x\nsharing: sr-iov\nconfig_dump: "
 				   FABRIC_SOURCE_DIR "/configs/dumps/nic-intel-82576-pf-sriov.lspci\n"
 				   "sriov: {vf_offset: 2}\n",
@@ -342,40 +346,174 @@ static void test_dump_missing_file_message(void **state)
 	assert_string_equal(err, want);
 }
 
+/* 64 bytes of a function after a first line "00: 86 80 xx 10 ..." */
+#define REST64 "10: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n20: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n30: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n"
+#define FN64(dev) "00: 86 80 " dev " 10 00 00 00 00 00 00 00 00 00 00 00 00\n" REST64 "\n"
+
 /* libpci must report a malformed dump through our handler, never exit() the process */
 static void test_read_dump_errors(void **state)
 {
 	struct tmp *t = *state;
-	uint8_t cfg[4096];
-	size_t len = 99;
-	char err[512];
+	struct sim_dump_fn *fns = NULL;
+	unsigned n = 99;
+	char err[768];
 
 	write_file(t, "bad.lspci", "01:00.0 x\n00: 86 80  \n\n");
-	assert_int_equal(sim_profile_read_dump(t->path, cfg, &len, err, sizeof(err)), -EINVAL);
+	assert_int_equal(sim_profile_read_dump(t->path, NULL, &fns, &n, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "libpci: dump: Malformed line"));
+	assert_null(fns);
 
-	write_file(t, "two.lspci", "01:00.0 a\n00: 86 80 fb 10\n\n02:00.0 b\n00: 86 80 fb 10\n\n");
-	assert_int_equal(sim_profile_read_dump(t->path, cfg, &len, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "the dump holds 2 devices"));
+	/* several devices: refused with the list, or one chosen */
+	write_file(t, "two.lspci", "01:00.0 a\n" FN64("fb") "02:00.0 b\n" FN64("fc")
+				   "01:00.1 c\n" FN64("fb"));
+	assert_int_equal(sim_profile_read_dump(t->path, NULL, &fns, &n, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "the dump holds 2 devices: 01:00 (functions 0, 1), 02:00 "
+				    "(function 0); choose one with config_dump_device: BB:DD"));
+	assert_int_equal(sim_profile_read_dump(t->path, "03:00", &fns, &n, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "no device 03:00 in the dump; it holds 01:00 (functions 0, 1)"));
+	assert_int_equal(sim_profile_read_dump(t->path, "1:0", &fns, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(fns[0].fn, 0);
+	assert_int_equal(fns[1].fn, 1);
+	assert_int_equal(fns[0].len, 64);
+	free(fns);
+	assert_int_equal(sim_profile_read_dump(t->path, "02:00", &fns, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(fns[0].cfg[2], 0xfc);
+	free(fns);
+	assert_int_equal(sim_profile_read_dump(t->path, "0:1:0:0", &fns, &n, err, sizeof(err)),
+			 -EINVAL);
+	assert_false(sim_dump_device_parse("01", &(int){0}, &(unsigned){0}, &(unsigned){0}));
+	assert_false(sim_dump_device_parse("01:20", &(int){0}, &(unsigned){0}, &(unsigned){0}));
+	assert_false(sim_dump_device_parse("01:", &(int){0}, &(unsigned){0}, &(unsigned){0}));
+	assert_false(sim_dump_device_parse("1g:00", &(int){0}, &(unsigned){0}, &(unsigned){0}));
+	{
+		int dom;
+		unsigned bus, dev;
+
+		assert_true(sim_dump_device_parse("0002:01:1f", &dom, &bus, &dev));
+		assert_int_equal(dom, 2);
+		assert_int_equal(bus, 1);
+		assert_int_equal(dev, 0x1f);
+	}
+	/* a gap in the function numbers */
+	write_file(t, "gap.lspci", "01:00.0 a\n" FN64("fb") "01:00.2 b\n" FN64("fb"));
+	assert_int_equal(sim_profile_read_dump(t->path, NULL, &fns, &n, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "device 01:00 has 01:00 (functions 0, 2); a card's PFs are "
+				    "functions 0..n-1"));
 
 	write_file(t, "none.lspci", "01:00.0\n00: 86 80 fb 10\n\n"); /* no space: ignored */
-	assert_int_equal(sim_profile_read_dump(t->path, cfg, &len, err, sizeof(err)), -EINVAL);
+	assert_int_equal(sim_profile_read_dump(t->path, NULL, &fns, &n, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "the dump holds 0 devices"));
 
 	assert_int_equal(sim_profile_read_dump(FABRIC_SOURCE_DIR
 					       "/tests/data/cards/sas-lsi-sas2008.lspci",
-					       cfg, &len, err, sizeof(err)),
+					       NULL, &fns, &n, err, sizeof(err)),
 			 0);
-	assert_int_equal(len, 4096);
-	assert_int_equal(cfg[0], 0x00);
-	assert_int_equal(cfg[1], 0x10);
-	assert_int_equal(cfg[2], 0x72);
+	assert_int_equal(n, 1);
+	assert_int_equal(fns[0].len, 4096);
+	assert_int_equal(fns[0].cfg[0], 0x00);
+	assert_int_equal(fns[0].cfg[1], 0x10);
+	assert_int_equal(fns[0].cfg[2], 0x72);
+	free(fns);
 	/* after all that, a good dump still reads (the thread-local hook was reset) */
 	assert_int_equal(sim_profile_read_dump(FABRIC_SOURCE_DIR
 					       "/configs/dumps/nic-intel-82576-pf-sriov.lspci",
-					       cfg, &len, err, sizeof(err)),
+					       NULL, &fns, &n, err, sizeof(err)),
 			 0);
-	assert_int_equal(cfg[0x160], 0x10); /* SR-IOV header */
+	assert_int_equal(fns[0].cfg[0x160], 0x10); /* SR-IOV header */
+	free(fns);
+}
+
+/* Three PFs with different SR-IOV parameters, MSI-X sizes and VSEC payloads. */
+static const struct dump_gen_pf gen3[] = {
+	{ .device = 0x1572, .total_vfs = 16, .vf_offset = 0x100, .vf_stride = 1,
+	  .vf_device = 0x154c, .msix_vectors = 9, .vsec_len = 16, .seed = 1 },
+	{ .device = 0x1573, .total_vfs = 8, .vf_offset = 0x11f, .vf_stride = 2,
+	  .vf_device = 0x154d, .msix_vectors = 17, .vsec_len = 32, .seed = 2 },
+	{ .device = 0x1574, .total_vfs = 0, .msix_vectors = 33, .vsec_len = 8, .seed = 3 },
+};
+
+/* A multi-function dump is the card: one PF per function, each from its own bytes. */
+static void test_multi_function_dump(void **state)
+{
+	struct tmp *t = *state;
+	struct sim_profile *p;
+	char dump[160], text[512];
+
+	snprintf(dump, sizeof(dump), "%s/three.lspci", t->dir);
+	assert_int_equal(dump_gen_write(dump, 0, -1, 1, 0, gen3, 3), 0);
+	snprintf(text, sizeof(text), "description: t\nsharing: mr-iov\nconfig_dump: %s\n"
+				     "sriov: {vf_bars: [{index: 0, size: 64K}]}\n"
+				     "pfs:\n  - {}\n  - {bars: [{index: 0, size: 1M}]}\n  - {}\n", dump);
+	write_file(t, "three.yaml", text);
+	p = load_ok(t->dir, "three");
+	assert_int_equal(p->n_pfs, 3);
+	assert_int_equal(p->dump_fns, 3);
+	assert_int_equal(p->pf[0].device, 0x1572);
+	assert_int_equal(p->pf[1].device, 0x1573);
+	assert_int_equal(p->pf[2].device, 0x1574);
+	assert_true(p->pf[0].has_sriov && p->pf[1].has_sriov && !p->pf[2].has_sriov);
+	assert_int_equal(p->pf[0].sriov.total_vfs, 16);
+	assert_int_equal(p->pf[1].sriov.total_vfs, 8);
+	assert_int_equal(p->pf[1].sriov.vf_offset, 0x11f);
+	assert_int_equal(p->pf[1].sriov.vf_stride, 2);
+	assert_int_equal(p->pf[1].sriov.vf_device, 0x154d);
+	assert_int_equal(p->pf[1].sriov.vf_bars[0].size, 64 * 1024); /* card-level key */
+	assert_int_equal(p->pf[0].msix_vectors, 9);
+	assert_int_equal(p->pf[2].msix_vectors, 33);
+	assert_int_equal(p->pf[0].bars[0].size, 0);
+	assert_int_equal(p->pf[1].bars[0].size, 1024 * 1024);
+	assert_ptr_not_equal(p->pf[1].dump_config, p->pf[0].dump_config);
+	assert_int_equal(p->pf[2].dump_config[2], 0x74);
+	sim_profile_free(p);
+
+	/* the PF count is the dump's */
+	snprintf(text, sizeof(text), "description: t\nsharing: mr-iov\nconfig_dump: %s\npfs: 2\n",
+		 dump);
+	expect_error(t, "pfs2", text, -EINVAL,
+		     "4:6: pfs: the config dump holds 3 functions, so the card has 3 PFs, not 2 "
+		     "(leave pfs out)");
+	/* several devices: refused with the list, or one chosen */
+	assert_int_equal(dump_gen_write(dump, 1, -1, 2, 3, gen3, 1), 0);
+	snprintf(text, sizeof(text), "description: t\nsharing: mr-iov\nconfig_dump: %s\n", dump);
+	write_file(t, "two.yaml", text);
+	{
+		char err[1024];
+
+		assert_int_equal(sim_profile_load(t->dir, "two", &p, err, sizeof(err)), -EINVAL);
+		assert_non_null(strstr(err, "the dump holds 2 devices: 01:00 (functions 0, 1, 2), "
+					    "02:03 (function 0); choose one with "
+					    "config_dump_device: BB:DD"));
+	}
+	snprintf(text, sizeof(text), "description: t\nsharing: mr-iov\nconfig_dump: %s\n"
+				     "config_dump_device: \"02:03\"\n", dump);
+	write_file(t, "two.yaml", text);
+	p = load_ok(t->dir, "two");
+	assert_int_equal(p->n_pfs, 1);
+	assert_int_equal(p->pf[0].sriov.total_vfs, 16);
+	sim_profile_free(p);
+	snprintf(text, sizeof(text), "description: t\nsharing: mr-iov\nconfig_dump: %s\n"
+				     "config_dump_device: 2:3:4:5\n", dump);
+	expect_error(t, "bad", text, -EINVAL,
+		     "4:21: config_dump_device: expected a device as BB:DD or DDDD:BB:DD (hex), "
+		     "got \"2:3:4:5\"");
+}
+
+/* A switch port dump is not a card: refused with what to do instead. */
+static void test_bridge_dump_refused(void **state)
+{
+	struct tmp *t = *state;
+	char err[1024];
+	struct sim_profile *p = NULL;
+
+	write_file(t, "plx.yaml", "description: t\nsharing: exclusive\nconfig_dump: "
+				  FABRIC_SOURCE_DIR "/tests/data/cards/switch-plx-pex8796-usp.lspci\n");
+	assert_int_equal(sim_profile_load(t->dir, "plx", &p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "function 0 is a PCI bridge (header type 1), not a card's "
+				    "endpoint; a switch port dump models the chassis's virtual "
+				    "switch: give it in the chassis file as usp_dump: or dsp_dump:"));
 }
 
 /* The name rule and path resolution the chassis loader shares. */
@@ -425,6 +563,8 @@ int main(void)
 						teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_read_dump_errors, setup_tmp, teardown_tmp),
 		cmocka_unit_test(test_shared_helpers),
+		cmocka_unit_test_setup_teardown(test_multi_function_dump, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_bridge_dump_refused, setup_tmp, teardown_tmp),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
