@@ -14,10 +14,13 @@
 
 #include <cmocka.h>
 #include <pci/pci.h>
+#include <regex.h>
 #include <uv.h>
 
 #include "chassis.h"
 #include "config_space.h"
+#include "dump_gen.h"
+#include "profile.h"
 #include "sim.h"
 #include "vswitch.h"
 
@@ -1390,6 +1393,267 @@ static void test_vppb_bus_ranges(void **state)
 	free(out);
 }
 
+/* ---- imported cards: lspci of the original against lspci of the host view ------------------ */
+
+/* lspci -vvv output as "logical lines": a line and its continuation lines (deeper-indented
+ * lines under a capability field), joined. */
+struct lines {
+	char **v;
+	size_t n;
+};
+
+static void lines_free(struct lines *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static unsigned depth(const char *s)
+{
+	unsigned d = 0;
+
+	while (s[d] == '\t')
+		d++;
+	return d;
+}
+
+/* Removes every match of the extended regex re from s. */
+static void strip_re(char *s, const char *re)
+{
+	regex_t rx;
+	regmatch_t m;
+
+	assert_int_equal(regcomp(&rx, re, REG_EXTENDED), 0);
+	while (!regexec(&rx, s, 1, &m, 0) && m.rm_eo > m.rm_so)
+		memmove(s + m.rm_so, s + m.rm_eo, strlen(s + m.rm_eo) + 1);
+	regfree(&rx);
+}
+
+static bool starts(const char *s, const char *p)
+{
+	return !strncmp(s, p, strlen(p));
+}
+
+/* What the view may change, set aside: the BDF; bus numbers, windows and addresses the
+ * host's firmware assigns; run-time enables and RW1C status; the DSN (the chassis card's);
+ * the link (trained to the vPPB). Everything else must be the same. */
+static bool norm(char *l, unsigned d)
+{
+	static const char *const drop1[] = {
+		"Control:", "Latency:", "Interrupt:", "Region ", "Expansion ROM", "Bus:",
+		"I/O behind", "Memory behind", "Prefetchable memory behind", "BridgeCtl:",
+		"Kernel ", NULL };
+	static const char *const drop2[] = {
+		"DevCtl:", "LnkCtl:", "LnkSta:", "SltCtl:", "DevCtl2:", "LnkCtl2:", "LnkSta2:",
+		"RootCtl:", "RootSta:", "IOVCtl:", "IOVSta:", "ARICtl:", "UESta:", "CESta:",
+		"AERCap:", "HeaderLog:", "Address:", "Status:", "Region ", "Masking:", "Pending:",
+		"ACSCtl:", NULL };
+	const char *const *drop = d <= 1 ? drop1 : drop2;
+	char *t = l + strspn(l, "\t ");
+
+	for (; *drop; drop++)
+		if (starts(t, *drop))
+			return false;
+	if (d <= 1 && (starts(t, "Status:") || starts(t, "Secondary status:")))
+		strip_re(t, "(ParErr|>TAbort|<TAbort|<MAbort|>SERR|<PERR|INTx|DiscTmrStat)[+-] ?");
+	if (starts(t, "DevSta:"))
+		strip_re(t, "(CorrErr|NonFatalErr|FatalErr|UnsupReq)[+-] ?");
+	if (starts(t, "SltSta:"))
+		return false;
+	if (starts(t, "Capabilities:") && strstr(t, "MSI")) {
+		strip_re(t, "(Enable|Masked)[+-] ?");
+		strip_re(t, "Count=[0-9]+/");
+	}
+	strip_re(t, "Number of VFs: [0-9]+, ");
+	strip_re(t, "System Page Size: [0-9a-f]+");
+	strip_re(t, "Device Serial Number .*");
+	if (d == 0 && strchr(l, ' ')) /* the device line without its BDF */
+		memmove(l, strchr(l, ' '), strlen(strchr(l, ' ')) + 1);
+	return true;
+}
+
+static void lspci_lines(const char *file, const char *sel, struct lines *out)
+{
+	char cmd[512], *text, *save = NULL, *line, *cur = NULL;
+	unsigned cur_d = 0;
+
+	snprintf(cmd, sizeof(cmd), "lspci -F '%s' -vvv -s %s 2>/dev/null", file, sel);
+	text = run(cmd);
+	memset(out, 0, sizeof(*out));
+	for (line = strtok_r(text, "\n", &save);; line = strtok_r(NULL, "\n", &save)) {
+		unsigned d = line ? depth(line) : 0;
+
+		if (cur && line && cur_d >= 2 && d > cur_d) {
+			cur = realloc(cur, strlen(cur) + strlen(line) + 2);
+			strcat(cur, " ");
+			strcat(cur, line + d);
+			continue;
+		}
+		if (cur) {
+			if (norm(cur, cur_d)) {
+				out->v = realloc(out->v, (out->n + 1) * sizeof(*out->v));
+				out->v[out->n++] = cur;
+			} else {
+				free(cur);
+			}
+			cur = NULL;
+		}
+		if (!line)
+			break;
+		cur = strdup(line);
+		cur_d = d;
+	}
+	free(text);
+	assert_true(out->n > 3); /* lspci found the device */
+}
+
+/* Every logical line lspci prints for the original prints for the host view, in order;
+ * and the view prints nothing more. */
+static void compare_lspci(const char *orig, const char *osel, const char *view, const char *vsel)
+{
+	struct lines a, b;
+	size_t i;
+
+	lspci_lines(orig, osel, &a);
+	lspci_lines(view, vsel, &b);
+	for (i = 0; i < a.n && i < b.n; i++)
+		if (strcmp(a.v[i], b.v[i]))
+			fail_msg("%s %s vs host view %s, line %zu:\n  original: %s\n  view:     %s",
+				 orig, osel, vsel, i, a.v[i], b.v[i]);
+	if (a.n != b.n)
+		fail_msg("%s %s: %zu lines, host view %s: %zu (next: %s)", orig, osel, a.n, vsel, b.n,
+			 a.n > b.n ? a.v[b.n] : b.v[a.n]);
+	lines_free(&a);
+	lines_free(&b);
+}
+
+#define CARDS FABRIC_SOURCE_DIR "/tests/data/cards/"
+
+static const struct dump_gen_pf syn_pfs[] = {
+	{ .device = 0x1572, .total_vfs = 16, .vf_offset = 0x100, .vf_stride = 1,
+	  .vf_device = 0x154c, .msix_vectors = 9, .vsec_len = 16, .seed = 1 },
+	{ .device = 0x1573, .total_vfs = 8, .vf_offset = 0x11f, .vf_stride = 2,
+	  .vf_device = 0x154d, .msix_vectors = 17, .vsec_len = 32, .seed = 2 },
+	{ .device = 0x1574, .total_vfs = 4, .vf_offset = 0x13e, .vf_stride = 4,
+	  .vf_device = 0x154e, .msix_vectors = 33, .vsec_len = 8, .seed = 3 },
+};
+
+/* Cards from a synthetic 3-PF dump and from every real endpoint dump, each bound whole
+ * (exclusive) to a vPPB of host a. */
+static const struct {
+	const char *profile, *dump, *sel; /* sel: the function in the original dump */
+	unsigned n_pfs;                   /* compared */
+	const char *extra;                /* profile keys */
+} imported[] = {
+	{ "syn3", NULL, "01:00", 3, NULL },
+	/* a 2-port card captured as one function: ARI Next Function 1 needs its PF1 */
+	{ "igb", CARDS "nic-intel-82576-pf-sriov.lspci", "01:00", 1, "pfs: 2\n" },
+	{ "thunderx", CARDS "nic-cavium-thunderx-pf-sriov.lspci", "0002:01:00", 1, NULL },
+	{ "pm174x", CARDS "nvme-samsung-pm174x-sriov.lspci", "2e:00", 1, NULL },
+	{ "sas2008", CARDS "sas-lsi-sas2008.lspci", "04:00", 1, NULL },
+};
+#define N_IMPORTED (sizeof(imported) / sizeof(imported[0]))
+
+static int setup_imported(void **state)
+{
+	struct fixture *f;
+	char path[160], syn[160];
+	FILE *fp;
+	size_t i;
+
+	if (setup_common(state))
+		return -1;
+	f = *state;
+	snprintf(syn, sizeof(syn), "%s/syn3.lspci", f->dir);
+	assert_int_equal(dump_gen_write(syn, 0, -1, 1, 0, syn_pfs, 3), 0);
+	for (i = 0; i < N_IMPORTED; i++) {
+		snprintf(path, sizeof(path), "%s/%s.yaml", f->dir, imported[i].profile);
+		fp = fopen(path, "w");
+		assert_non_null(fp);
+		fprintf(fp, "description: t\nsharing: exclusive\nconfig_dump: %s\n%s",
+			imported[i].dump ? imported[i].dump : syn,
+			imported[i].extra ? imported[i].extra : "");
+		fclose(fp);
+	}
+	snprintf(path, sizeof(path), "%s/chassis.yaml", f->dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fprintf(fp, "name: t\nmanagement: unix:%s/m.sock\nprofiles: .\nhost_ports:\n"
+		    "  - {name: a, port: 0, vppbs: %zu}\nslots:\n", f->dir, N_IMPORTED);
+	for (i = 0; i < N_IMPORTED; i++)
+		fprintf(fp, "  - {number: %zu, card: {profile: %s, serial: %zu}}\n", i + 1,
+			imported[i].profile, i + 1);
+	fclose(fp);
+	start(f, path);
+	return 0;
+}
+
+static void test_imported_cards_lspci(void **state)
+{
+	struct fixture *f = *state;
+	char orig[160], view[160], err[256] = "", osel[32], vsel[32];
+	struct fmp_bind_resp r;
+	uint8_t buf[FMP_CONFIG_SPACE_SIZE], gen[4096];
+	FILE *fp;
+	size_t i;
+	unsigned k, b;
+
+	for (i = 0; i < N_IMPORTED; i++) {
+		assert_int_equal(do_bind(f, fn_pf((uint16_t)(i + 1), 0), 0, (uint8_t)i, &r), 0);
+		assert_int_equal(r.host_bus, SIM_VPPB_BUS(i));
+	}
+	snprintf(view, sizeof(view), "%s/a.lspci", f->dir);
+	fp = fopen(view, "w");
+	assert_non_null(fp);
+	if (sim_host_view_dump(f->s, 0, fp, err, sizeof(err)))
+		fail_msg("dump: %s", err);
+	fclose(fp);
+	for (i = 0; i < N_IMPORTED; i++)
+		for (k = 0; k < imported[i].n_pfs; k++) {
+			if (imported[i].dump)
+				snprintf(orig, sizeof(orig), "%s", imported[i].dump);
+			else
+				snprintf(orig, sizeof(orig), "%s/syn3.lspci", f->dir);
+			snprintf(osel, sizeof(osel), "%s.%u", imported[i].sel, k);
+			snprintf(vsel, sizeof(vsel), "%02x:00.%u", (unsigned)SIM_VPPB_BUS(i), k);
+			compare_lspci(orig, osel, view, vsel);
+		}
+	/* the synthetic PFs: vendor-specific payload byte for byte, per-PF SR-IOV, the ARI
+	 * chain 0 -> 1 -> 2 -> 0 and each PF its own Function Dependency Link */
+	for (k = 0; k < 3; k++) {
+		assert_int_equal(host_read(f, 0, SIM_VPPB_BUS(0), (uint8_t)k, buf), 0);
+		dump_gen_pf(syn_pfs, 3, k, gen);
+		assert_memory_equal(buf + DG_VSEC, gen + DG_VSEC, DG_VSEC_PAYLOAD + syn_pfs[k].vsec_len);
+		for (b = 0; b < syn_pfs[k].vsec_len; b++)
+			assert_int_equal(buf[DG_VSEC + DG_VSEC_PAYLOAD + b],
+					 dump_gen_vsec_byte(&syn_pfs[k], b));
+		assert_int_equal(rd16(buf, DG_SRIOV + PCI_IOV_TOTALVF), syn_pfs[k].total_vfs);
+		assert_int_equal(rd16(buf, DG_SRIOV + PCI_IOV_OFFSET), syn_pfs[k].vf_offset);
+		assert_int_equal(rd16(buf, DG_SRIOV + PCI_IOV_STRIDE), syn_pfs[k].vf_stride);
+		assert_int_equal(rd16(buf, DG_SRIOV + PCI_IOV_DID), syn_pfs[k].vf_device);
+		assert_int_equal(rd16(buf, DG_SRIOV + PCI_IOV_NUMVF), 0);
+		assert_int_equal(buf[DG_SRIOV + PCI_IOV_FDL], k);
+		assert_int_equal(PCI_ARI_CAP_NFN(rd16(buf, DG_ARI + PCI_ARI_CAP)), k < 2 ? k + 1 : 0);
+		assert_int_equal((rd16(buf, DG_MSIX + PCI_CAP_FLAGS) & PCI_MSIX_TABSIZE) + 1,
+				 syn_pfs[k].msix_vectors);
+	}
+	/* the real ThunderX's vendor-specific capability (0x108, 0x40 bytes) too */
+	{
+		struct sim_dump_fn *fns;
+		unsigned n;
+
+		assert_int_equal(sim_profile_read_dump(imported[2].dump, NULL, &fns, &n, err,
+						       sizeof(err)), 0);
+		assert_int_equal(host_read(f, 0, SIM_VPPB_BUS(2), 0, buf), 0);
+		assert_int_equal(rd16(buf, 0x108), PCI_EXT_CAP_ID_VNDR);
+		assert_memory_equal(buf + 0x108, fns[0].cfg + 0x108, 0x40);
+		free(fns);
+	}
+}
+
 /* ---- bad input ---------------------------------------------------------------------------- */
 
 static void test_bad_input(void **state)
@@ -1549,6 +1813,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_input, setup_demo, teardown),
 		cmocka_unit_test_setup_teardown(test_host_view_lspci, setup_mriov, teardown),
 		cmocka_unit_test_setup_teardown(test_vppb_bus_ranges, setup_buses, teardown),
+		cmocka_unit_test_setup_teardown(test_imported_cards_lspci, setup_imported, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
