@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config_space.h"
 #include "env_expand.h"
 #include "errbuf.h"
 #include "yaml_doc.h"
@@ -130,6 +131,8 @@ void sim_chassis_cfg_free(struct sim_chassis_cfg *cfg)
 	free(cfg->ports);
 	free(cfg->slots);
 	free(cfg->profiles_dir);
+	free(cfg->usp_model);
+	free(cfg->dsp_model);
 	free(cfg->path);
 	free(cfg);
 }
@@ -217,7 +220,8 @@ static int get_dsn(const struct yd_node *n, uint64_t *dsn, struct ctx *c)
 }
 
 static const char *const top_keys[] = { "name", "model", "serial", "dsn", "management",
-					 "bench", "profiles", "host_ports", "slots", NULL };
+					 "bench", "profiles", "usp_dump", "dsp_dump", "host_ports",
+					 "slots", NULL };
 static const char *const port_keys[] = { "name", "port", "width", "speed", "vppbs",
 					  "buses_per_vppb", "host_response_ms", "host_responds",
 					  NULL };
@@ -380,6 +384,52 @@ static int parse_slot(const struct yd_node *m, size_t i, const struct yd_node *s
 	return 0;
 }
 
+/* usp_dump / dsp_dump: a one-function lspci dump of a real switch port, relative to the
+ * chassis file, checked to fit the role (config_space.h); *out gets its 4 KiB. */
+static int get_bridge_model(const struct yd_node *root, const char *key, bool upstream,
+			    uint8_t **out, struct ctx *c)
+{
+	const struct yd_node *n = yd_map_get(root, key);
+	struct sim_dump_fn *fns = NULL;
+	unsigned nf = 0;
+	const char *rel;
+	char *path, why[768];
+	int rc;
+
+	if (!n)
+		return 0;
+	if ((rc = yd_get_str(n, &rel, c->err, c->errlen)))
+		return rc;
+	path = sim_path_beside(c->cfg->path, rel);
+	if (!path)
+		return -ENOMEM;
+	rc = sim_profile_read_dump(path, NULL, &fns, &nf, why, sizeof(why));
+	if (!rc && nf != 1) {
+		snprintf(why, sizeof(why), "%s: the device has %u functions; a switch port has one",
+			 path, nf);
+		rc = -EINVAL;
+	}
+	if (!rc) {
+		char what[512];
+
+		rc = sim_cfg_bridge_model_check(fns[0].cfg, fns[0].len, upstream, what, sizeof(what));
+		if (rc)
+			snprintf(why, sizeof(why), "%s %s", path, what);
+	}
+	if (!rc) {
+		*out = malloc(FMP_CONFIG_SPACE_SIZE);
+		if (*out)
+			memcpy(*out, fns[0].cfg, FMP_CONFIG_SPACE_SIZE);
+		else
+			rc = -ENOMEM;
+	}
+	free(fns);
+	free(path);
+	if (rc && rc != -ENOMEM)
+		return yd_error(n, c->err, c->errlen, "%s", why);
+	return rc;
+}
+
 static int parse_chassis(const struct yd_doc *doc, struct ctx *c)
 {
 	struct sim_chassis_cfg *cfg = c->cfg;
@@ -412,6 +462,9 @@ static int parse_chassis(const struct yd_doc *doc, struct ctx *c)
 	cfg->profiles_dir = sim_path_beside(cfg->path, s);
 	if (!cfg->profiles_dir)
 		return -ENOMEM;
+	if ((rc = get_bridge_model(root, "usp_dump", true, &cfg->usp_model, c)) ||
+	    (rc = get_bridge_model(root, "dsp_dump", false, &cfg->dsp_model, c)))
+		return rc;
 
 	if ((rc = yd_map_require(root, "host_ports", &ports, c->err, c->errlen)) ||
 	    (rc = yd_expect_seq(ports, c->err, c->errlen)))

@@ -21,6 +21,12 @@
  *   management: unix:PATH          required; or tcp:127.0.0.1:PORT
  *   bench: unix:PATH               optional, same syntax
  *   profiles: ../profiles          required; relative to this file
+ *   usp_dump: ../dumps/usp.lspci   optional: a real switch Upstream Port's lspci dump
+ *                                  (one function, relative to this file) that every
+ *                                  host's virtual upstream bridge is modelled on: its
+ *                                  IDs and capabilities (config_space.h)
+ *   dsp_dump: ../dumps/dsp.lspci   optional: the same for the vPPBs, from a Downstream
+ *                                  Port with a slot; its Slot Capabilities too
  *   host_ports:                    required, 1..64 entries
  *     - name: web1                 required, unique; [A-Za-z0-9_.-]
  *       port: 0                    required, unique, 0..254
@@ -85,6 +91,8 @@ struct sim_chassis_cfg {
 	bool has_bench;
 	struct endpoint bench; /* when has_bench */
 	char *profiles_dir; /* resolved against the YAML file's directory */
+	uint8_t *usp_model; /* usp_dump's config space (FMP_CONFIG_SPACE_SIZE), or NULL */
+	uint8_t *dsp_model; /* dsp_dump's, or NULL */
 	size_t n_ports;
 	struct sim_host_port_cfg *ports;
 	size_t n_slots;

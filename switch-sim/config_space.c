@@ -706,6 +706,43 @@ static bool all_zero(const uint8_t *d, unsigned off, unsigned len)
 	return true;
 }
 
+/* The standard capabilities of a captured config space: run-time state reset (enables,
+ * RW1C status), write masks from the layout; capabilities this code does not know stay
+ * read-only. */
+static void std_caps_from_dump(struct sim_cfg *c)
+{
+	unsigned off, ttl;
+
+	if (!(get16(c->data, PCI_STATUS) & PCI_STATUS_CAP_LIST))
+		return;
+	off = c->data[PCI_CAPABILITY_LIST] & 0xfc;
+	for (ttl = 48; off >= 0x40 && off < 0x100 && ttl; ttl--) {
+		switch (c->data[off + PCI_CAP_LIST_ID]) {
+		case PCI_CAP_ID_PM:
+			pm_block(c, off, false);
+			break;
+		case PCI_CAP_ID_MSI:
+			msi_block(c, off, false);
+			break;
+		case PCI_CAP_ID_MSIX:
+			msix_block(c, off, 0, 0, 0, 0, false);
+			break;
+		case PCI_CAP_ID_EXP:
+			/* the RW1C error bits clear; AuxPwr Detected and Transactions Pending
+			 * are read-only state of the device (§7.5.3.5) */
+			put16(c->data, off + PCI_EXP_DEVSTA,
+			      get16(c->data, off + PCI_EXP_DEVSTA) &
+				      (PCI_EXP_DEVSTA_AUXPD | PCI_EXP_DEVSTA_TRPND));
+			exp_masks(c, off, (get16(c->data, off + PCI_EXP_FLAGS) & PCI_EXP_FLAGS_TYPE) >> 4,
+				  false);
+			break;
+		default:
+			break;
+		}
+		off = c->data[off + PCI_CAP_LIST_NEXT] & 0xfc;
+	}
+}
+
 /* A PF from a captured config space: reset run-time state, derive masks by walking the
  * capability lists; capabilities this code does not know stay read-only. */
 static int pf_from_dump(struct sim_cfg *c, const struct sim_profile *p, unsigned pf,
@@ -732,34 +769,7 @@ static int pf_from_dump(struct sim_cfg *c, const struct sim_profile *p, unsigned
 		if (pp->bars[i].type == SIM_BAR_IO)
 			put16(c->wmask, PCI_COMMAND, get16(c->wmask, PCI_COMMAND) | PCI_COMMAND_IO);
 
-	if (get16(c->data, PCI_STATUS) & PCI_STATUS_CAP_LIST) {
-		off = c->data[PCI_CAPABILITY_LIST] & 0xfc;
-		for (ttl = 48; off >= 0x40 && off < 0x100 && ttl; ttl--) {
-			switch (c->data[off + PCI_CAP_LIST_ID]) {
-			case PCI_CAP_ID_PM:
-				pm_block(c, off, false);
-				break;
-			case PCI_CAP_ID_MSI:
-				msi_block(c, off, false);
-				break;
-			case PCI_CAP_ID_MSIX:
-				msix_block(c, off, 0, 0, 0, 0, false);
-				break;
-			case PCI_CAP_ID_EXP:
-				/* the RW1C error bits clear; AuxPwr Detected and Transactions
-				 * Pending are read-only state of the card (§7.5.3.5) */
-				put16(c->data, off + PCI_EXP_DEVSTA,
-				      get16(c->data, off + PCI_EXP_DEVSTA) &
-					      (PCI_EXP_DEVSTA_AUXPD | PCI_EXP_DEVSTA_TRPND));
-				exp_masks(c, off, (get16(c->data, off + PCI_EXP_FLAGS) &
-						   PCI_EXP_FLAGS_TYPE) >> 4, false);
-				break;
-			default:
-				break;
-			}
-			off = c->data[off + PCI_CAP_LIST_NEXT] & 0xfc;
-		}
-	}
+	std_caps_from_dump(c);
 	off = 0x100;
 	for (ttl = (SIM_CFG_SIZE - 0x100) / 4; off >= 0x100 && off + 4 <= SIM_CFG_SIZE && ttl;
 	     ttl--) {
@@ -937,19 +947,11 @@ int sim_cfg_build_vf_host_view(const struct sim_cfg *pf, const struct sim_cfg *v
 	return 0;
 }
 
-static struct sim_cfg *bridge_common(const struct sim_port_params *pp, unsigned type)
+/* The type 1 header's registers (PCI-to-PCI Bridge r1.2 §3.2): masks, 32-bit I/O and
+ * 64-bit prefetchable decode (the windows the virtual switch assigns need them), every
+ * window closed until bus numbers and resources are assigned. */
+static void type1_regs(struct sim_cfg *c)
 {
-	struct sim_cfg *c = cfg_alloc(type == PCI_EXP_TYPE_UPSTREAM ? SIM_CFG_USP : SIM_CFG_DSP);
-
-	if (!c)
-		return NULL;
-	put16(c->data, PCI_VENDOR_ID, SIM_SWITCH_VENDOR);
-	put16(c->data, PCI_DEVICE_ID, SIM_SWITCH_DEVICE);
-	put16(c->data, PCI_STATUS, PCI_STATUS_CAP_LIST);
-	put8(c->data, PCI_REVISION_ID, SIM_SWITCH_REVISION);
-	put16(c->data, PCI_CLASS_DEVICE, PCI_CLASS_BRIDGE_PCI);
-	put8(c->data, PCI_HEADER_TYPE, PCI_HEADER_TYPE_BRIDGE);
-	put8(c->data, PCI_INTERRUPT_PIN, 1);
 	rw16(c, PCI_COMMAND, PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
 				     PCI_COMMAND_PARITY | PCI_COMMAND_SERR | PCI_COMMAND_DISABLE_INTx);
 	w1c16(c, PCI_STATUS, STATUS_W1C);
@@ -982,6 +984,22 @@ static struct sim_cfg *bridge_common(const struct sim_port_params *pp, unsigned 
 	sim_cfg_bridge_set_io_window(c, 0xf000, 0x0fff);
 	sim_cfg_bridge_set_mem_window(c, 0xfff00000u, 0x000fffffu);
 	sim_cfg_bridge_set_pref_window(c, 0xfff00000u, 0x000fffffu);
+}
+
+static struct sim_cfg *bridge_common(const struct sim_port_params *pp, unsigned type)
+{
+	struct sim_cfg *c = cfg_alloc(type == PCI_EXP_TYPE_UPSTREAM ? SIM_CFG_USP : SIM_CFG_DSP);
+
+	if (!c)
+		return NULL;
+	put16(c->data, PCI_VENDOR_ID, SIM_SWITCH_VENDOR);
+	put16(c->data, PCI_DEVICE_ID, SIM_SWITCH_DEVICE);
+	put16(c->data, PCI_STATUS, PCI_STATUS_CAP_LIST);
+	put8(c->data, PCI_REVISION_ID, SIM_SWITCH_REVISION);
+	put16(c->data, PCI_CLASS_DEVICE, PCI_CLASS_BRIDGE_PCI);
+	put8(c->data, PCI_HEADER_TYPE, PCI_HEADER_TYPE_BRIDGE);
+	put8(c->data, PCI_INTERRUPT_PIN, 1);
+	type1_regs(c);
 
 	/* PM -> MSI -> PCI Express -> Subsystem ID (the PEX 87xx layout) */
 	put8(c->data, PCI_CAPABILITY_LIST, SIM_CFG_BR_PM);
@@ -996,6 +1014,115 @@ static struct sim_cfg *bridge_common(const struct sim_port_params *pp, unsigned 
 	put16(c->data, SIM_CFG_BR_SSVID + PCI_SSVID_DEVICE, SIM_SWITCH_DEVICE);
 	ecap_hdr(c, SIM_CFG_ECAP_AER, PCI_EXT_CAP_ID_AER, 2, 0);
 	aer_block(c, SIM_CFG_ECAP_AER, false, type == PCI_EXP_TYPE_DOWNSTREAM, true);
+	return c;
+}
+
+/* PCI Express Capabilities port type of a captured config space, or -1 (no capability). */
+static int exp_port_type(const uint8_t *cfg, size_t len, unsigned *at)
+{
+	unsigned e = sim_cfg_bytes_find_cap(cfg, len, PCI_CAP_ID_EXP);
+
+	*at = e;
+	return e ? (int)((get16(cfg, e + PCI_EXP_FLAGS) & PCI_EXP_FLAGS_TYPE) >> 4) : -1;
+}
+
+int sim_cfg_bridge_model_check(const uint8_t *cfg, size_t len, bool upstream, char *err,
+			       size_t errlen)
+{
+	unsigned e;
+	int type;
+
+	if (len < 256 || (cfg[PCI_HEADER_TYPE] & HDR_LAYOUT) != PCI_HEADER_TYPE_BRIDGE) {
+		fab_seterr(err, errlen, "%s (header type %u, %zu bytes)",
+			   len < 256 ? "needs at least the 256-byte header and capabilities" :
+				       "is not a PCI bridge",
+			   cfg[PCI_HEADER_TYPE] & HDR_LAYOUT, len);
+		return -EINVAL;
+	}
+	type = exp_port_type(cfg, len, &e);
+	if (type != (upstream ? PCI_EXP_TYPE_UPSTREAM : PCI_EXP_TYPE_DOWNSTREAM)) {
+		fab_seterr(err, errlen, "is %s; the virtual switch's %s port needs a switch %s "
+			   "Port (PCI Express Capabilities port type %u)",
+			   type < 0 ? "not a PCI Express bridge" :
+			   type == PCI_EXP_TYPE_UPSTREAM ? "a switch Upstream Port" :
+			   type == PCI_EXP_TYPE_DOWNSTREAM ? "a switch Downstream Port" :
+			   type == PCI_EXP_TYPE_ROOT_PORT ? "a Root Port" : "not a switch port",
+			   upstream ? "upstream" : "downstream", upstream ? "Upstream" : "Downstream",
+			   upstream ? PCI_EXP_TYPE_UPSTREAM : PCI_EXP_TYPE_DOWNSTREAM);
+		return -EINVAL;
+	}
+	if (!upstream && !(get16(cfg, e + PCI_EXP_FLAGS) & PCI_EXP_FLAGS_SLOT)) {
+		fab_seterr(err, errlen, "has no slot (Slot Implemented clear); a vPPB needs one "
+			   "for hot-plug (PCIe r5.0 §7.5.3.2)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A virtual switch port modelled on a captured bridge (sim_cfg_bridge_model_check passed):
+ * the real port's identity and capabilities, with run-time state reset, the type 1
+ * registers as the virtual switch assigns them, this port's Link Capabilities Port
+ * Number, Physical Slot Number and DSN, and the slot empty with power on and both
+ * indicators (if any) off. */
+static struct sim_cfg *bridge_from_model(const struct sim_port_params *pp, unsigned type)
+{
+	struct sim_cfg *c = cfg_alloc(type == PCI_EXP_TYPE_UPSTREAM ? SIM_CFG_USP : SIM_CFG_DSP);
+	unsigned e, off, ttl;
+
+	if (!c)
+		return NULL;
+	memcpy(c->data, pp->model, SIM_CFG_SIZE);
+	put16(c->data, PCI_COMMAND, 0);
+	put16(c->data, PCI_STATUS, get16(c->data, PCI_STATUS) & (uint16_t)~STATUS_W1C);
+	put16(c->data, PCI_SEC_STATUS, get16(c->data, PCI_SEC_STATUS) & (uint16_t)~STATUS_W1C);
+	put16(c->data, PCI_BRIDGE_CONTROL, 0);
+	put8(c->data, PCI_INTERRUPT_LINE, 0);
+	type1_regs(c);
+	std_caps_from_dump(c);
+	exp_port_type(c->data, SIM_CFG_SIZE, &e);
+	put32(c->data, e + PCI_EXP_LNKCAP,
+	      (get32(c->data, e + PCI_EXP_LNKCAP) & ~(uint32_t)PCI_EXP_LNKCAP_PORT) |
+		      FIELD(PCI_EXP_LNKCAP_PORT, pp->port_number));
+	put16(c->data, e + PCI_EXP_LNKSTA,
+	      get16(c->data, e + PCI_EXP_LNKSTA) & (uint16_t)~PCI_EXP_LNKSTA_DL_ACT);
+	if (type == PCI_EXP_TYPE_DOWNSTREAM) {
+		uint32_t sltcap = get32(c->data, e + PCI_EXP_SLTCAP);
+
+		put32(c->data, e + PCI_EXP_SLTCAP,
+		      (sltcap & ~(uint32_t)PCI_EXP_SLTCAP_PSN) | FIELD(PCI_EXP_SLTCAP_PSN, pp->slot));
+		put16(c->data, e + PCI_EXP_SLTCTL,
+		      (sltcap & PCI_EXP_SLTCAP_ATNI ? SIM_SLTCTL_ATTN_OFF : 0) |
+			      (sltcap & PCI_EXP_SLTCAP_PWRI ? SIM_SLTCTL_PWR_IND_OFF : 0));
+		put16(c->data, e + PCI_EXP_SLTSTA, 0);
+	}
+	off = 0x100;
+	for (ttl = (SIM_CFG_SIZE - 0x100) / 4; off >= 0x100 && off + 4 <= SIM_CFG_SIZE && ttl;
+	     ttl--) {
+		uint32_t hdr = get32(c->data, off);
+
+		if (!hdr || hdr == 0xffffffffu)
+			break;
+		switch (hdr & ECAP_ID) {
+		case PCI_EXT_CAP_ID_AER:
+			aer_block(c, off, false, type == PCI_EXP_TYPE_DOWNSTREAM, false);
+			break;
+		case PCI_EXT_CAP_ID_DSN:
+			dsn_block(c, off, pp->dsn); /* the chassis', not the captured switch's */
+			break;
+		case PCI_EXT_CAP_ID_ACS:
+			/* §7.7.8.3: each control bit enables the capability bit below it */
+			put16(c->data, off + PCI_ACS_CTRL, 0);
+			rw16(c, off + PCI_ACS_CTRL, get16(c->data, off + PCI_ACS_CAP) &
+						    (PCI_ACS_CTRL_VALID | PCI_ACS_CTRL_BLOCK |
+						     PCI_ACS_CTRL_REQ_RED | PCI_ACS_CTRL_CMPLT_RED |
+						     PCI_ACS_CTRL_FORWARD | PCI_ACS_CTRL_EGRESS |
+						     PCI_ACS_CTRL_TRANS));
+			break;
+		default:
+			break;
+		}
+		off = ECAP_NEXT_OFF(hdr);
+	}
 	return c;
 }
 
@@ -1019,10 +1146,15 @@ int sim_cfg_build_usp(const struct sim_port_params *pp, struct sim_cfg **out, ch
 	*out = NULL;
 	if ((rc = check_port(pp, err, errlen)))
 		return rc;
-	c = bridge_common(pp, PCI_EXP_TYPE_UPSTREAM);
+	c = pp->model ? bridge_from_model(pp, PCI_EXP_TYPE_UPSTREAM)
+		      : bridge_common(pp, PCI_EXP_TYPE_UPSTREAM);
 	if (!c) {
 		fab_seterr(err, errlen, "out of memory");
 		return -ENOMEM;
+	}
+	if (pp->model) {
+		*out = c;
+		return 0;
 	}
 	ecap_set_next(c, SIM_CFG_ECAP_AER, SIM_CFG_BR_ECAP_DSN);
 	ecap_hdr(c, SIM_CFG_BR_ECAP_DSN, PCI_EXT_CAP_ID_DSN, 1, 0);
@@ -1045,10 +1177,15 @@ int sim_cfg_build_dsp(const struct sim_port_params *pp, struct sim_cfg **out, ch
 		fab_seterr(err, errlen, "Physical Slot Number %u does not fit 13 bits", pp->slot);
 		return -EINVAL;
 	}
-	c = bridge_common(pp, PCI_EXP_TYPE_DOWNSTREAM);
+	c = pp->model ? bridge_from_model(pp, PCI_EXP_TYPE_DOWNSTREAM)
+		      : bridge_common(pp, PCI_EXP_TYPE_DOWNSTREAM);
 	if (!c) {
 		fab_seterr(err, errlen, "out of memory");
 		return -ENOMEM;
+	}
+	if (pp->model) {
+		*out = c;
+		return 0;
 	}
 	/* Slot Capabilities (§7.5.3.9): 75 W slot power limit (value 75, scale 1.0x). */
 	put32(c->data, e + PCI_EXP_SLTCAP,

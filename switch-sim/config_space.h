@@ -87,6 +87,8 @@ struct sim_port_params {
 	uint8_t speed;       /* enum fmp_link_speed */
 	uint16_t slot;       /* DSP: Physical Slot Number (13 bits) */
 	uint64_t dsn;        /* USP: Device Serial Number (the chassis') */
+	const uint8_t *model;/* a captured switch port (SIM_CFG_SIZE bytes) to build from, or
+			      * NULL for the built-in PEX 8749 port */
 };
 
 /* Snapshot of a PF's SR-IOV capability registers (PCIe r5.0 §9.3.3). */
@@ -159,10 +161,20 @@ void sim_cfg_vf_set_identity(struct sim_cfg *vf, const struct sim_cfg *pf);
  * Command Memory Space writable. pf is the PF's chassis config space. */
 int sim_cfg_build_vf_host_view(const struct sim_cfg *pf, const struct sim_cfg *vf,
 			       struct sim_cfg **out, char *err, size_t errlen);
-/* Virtual switch upstream port: PCIe type Upstream Port, DSN, AER. */
+/* Whether a captured config space can model the virtual switch's upstream (upstream
+ * true) or downstream ports: a type 1 header with a PCI Express capability of that port
+ * type, and for a downstream port Slot Implemented (the vPPB's hot-plug slot). 0, or
+ * -EINVAL with err saying what the dump is ("is a switch Downstream Port; ..."). */
+int sim_cfg_bridge_model_check(const uint8_t *cfg, size_t len, bool upstream, char *err,
+			       size_t errlen);
+/* Virtual switch upstream port: PCIe type Upstream Port, DSN, AER. With pp->model: the
+ * captured port's identity and capabilities (run-time state reset, DSN replaced, Link
+ * Capabilities Port Number set; 32-bit I/O and 64-bit prefetchable window decode). */
 int sim_cfg_build_usp(const struct sim_port_params *pp, struct sim_cfg **out, char *err,
 		      size_t errlen);
-/* Virtual switch downstream port (vPPB): PCIe type Downstream Port, Slot Implemented,
+/* Virtual switch downstream port (vPPB). With pp->model: the captured port as for the
+ * upstream port, its Slot Capabilities as captured but for the Physical Slot Number; the
+ * slot empty, power on, indicators it has off. Otherwise: PCIe type Downstream Port, Slot Implemented,
  * SltCap Attention Button, Power Controller, Attention/Power Indicators, Hot-Plug
  * Surprise and Capable, Physical Slot Number; LnkCap DLL Link Active Reporting and
  * Surprise Down Reporting; ARI Forwarding Supported; AER and ACS. The slot starts empty

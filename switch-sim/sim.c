@@ -696,6 +696,8 @@ static int port_build(struct sim *s, struct sim_port *p, char *err, size_t errle
 		.buses_per_vppb = p->buses_per_vppb ? p->buses_per_vppb
 						    : auto_buses_per_vppb(s, p->n_vppb),
 		.dsn = s->cfg->dsn,
+		.usp_model = s->cfg->usp_model,
+		.dsp_model = s->cfg->dsp_model,
 	};
 
 	sim_vswitch_free(p->vs);

@@ -71,6 +71,7 @@ int sim_vswitch_new(const struct sim_vswitch_params *p, struct sim_vswitch **out
 	pp.width = p->width;
 	pp.speed = p->speed;
 	pp.dsn = p->dsn;
+	pp.model = p->usp_model;
 	rc = sim_cfg_build_usp(&pp, &vs->usp, err, errlen);
 	if (rc)
 		goto err_free;
@@ -91,7 +92,8 @@ int sim_vswitch_new(const struct sim_vswitch_params *p, struct sim_vswitch **out
 		 * unique within this host's hierarchy (PCIe r5.0 §7.5.3.9). */
 		pp.port_number = (uint8_t)i;
 		pp.slot = (uint16_t)(i + 1);
-		pp.dsn = 0;
+		pp.dsn = p->dsn; /* used only by a dsp_model with a DSN capability */
+		pp.model = p->dsp_model;
 		rc = sim_cfg_build_dsp(&pp, &vs->dsp[i], err, errlen);
 		if (rc)
 			goto err_free;

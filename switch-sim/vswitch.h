@@ -29,6 +29,8 @@ struct sim_vswitch_params {
 	uint8_t n_vppb;
 	uint8_t buses_per_vppb; /* each vPPB's secondary..subordinate span; 0: SIM_BUSES_PER_VPPB */
 	uint64_t dsn;  /* Device Serial Number of the upstream port */
+	const uint8_t *usp_model, *dsp_model; /* captured switch ports to model the bridges
+					       * on (sim_port_params.model), or NULL */
 };
 
 struct sim_vswitch;

@@ -147,6 +147,8 @@ static int teardown_tmp(void **state)
 	return 0;
 }
 
+#define CARDS FABRIC_SOURCE_DIR "/tests/data/cards/"
+
 #define HEAD                                                                                \
 	"name: t\n"                                                                         \
 	"management: unix:/tmp/t.sock\n"                                                    \
@@ -224,7 +226,22 @@ static void test_errors(void **state)
 	/* unknown keys */
 	expect(t, HEAD "colour: red\n" PORTS "slots: []\n", -EINVAL,
 	       "4:1: unknown key \"colour\" (allowed: name, model, serial, dsn, management, bench, "
-	       "profiles, host_ports, slots)");
+	       "profiles, usp_dump, dsp_dump, host_ports, slots)");
+	/* switch port models in the wrong role */
+	expect(t, HEAD "usp_dump: " CARDS "switch-nvidia-nf200-dsp.lspci\n" PORTS "slots: []\n",
+	       -EINVAL,
+	       "4:11: usp_dump: " CARDS "switch-nvidia-nf200-dsp.lspci is a switch Downstream "
+	       "Port; the virtual switch's upstream port needs a switch Upstream Port (PCI "
+	       "Express Capabilities port type 5)");
+	expect(t, HEAD "dsp_dump: " CARDS "switch-plx-pex8796-usp.lspci\n" PORTS "slots: []\n",
+	       -EINVAL,
+	       "4:11: dsp_dump: " CARDS "switch-plx-pex8796-usp.lspci is a switch Upstream "
+	       "Port; the virtual switch's downstream port needs a switch Downstream Port (PCI "
+	       "Express Capabilities port type 6)");
+	expect(t, HEAD "dsp_dump: " CARDS "sas-lsi-sas2008.lspci\n" PORTS "slots: []\n",
+	       -EINVAL,
+	       "4:11: dsp_dump: " CARDS "sas-lsi-sas2008.lspci is not a PCI bridge (header type "
+	       "0, 4096 bytes)");
 	expect(t, HEAD "host_ports:\n  - {name: a, port: 0, lanes: 4}\nslots: []\n", -EINVAL,
 	       "5:24: host_ports[0]: unknown key \"lanes\" (allowed: name, port, width, speed, "
 	       "vppbs, buses_per_vppb, host_response_ms, host_responds)");

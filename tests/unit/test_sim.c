@@ -1654,6 +1654,65 @@ static void test_imported_cards_lspci(void **state)
 	}
 }
 
+/* The virtual switch modelled on real switch ports: a PEX 8796 upstream port and NF200
+ * downstream ports, as lspci shows the originals (port and slot numbers aside). */
+static int setup_switch_model(void **state)
+{
+	struct fixture *f;
+	char path[160];
+	FILE *fp;
+
+	if (setup_common(state))
+		return -1;
+	f = *state;
+	snprintf(path, sizeof(path), "%s/chassis.yaml", f->dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fprintf(fp, "name: t\nmanagement: unix:%s/m.sock\nprofiles: %s\n"
+		    "usp_dump: %s\ndsp_dump: %s\n"
+		    "host_ports:\n  - {name: a, port: 0, vppbs: 2}\n"
+		    "slots:\n  - {number: 1, card: {profile: lsi-megaraid-3108, serial: 1}}\n",
+		f->dir, PROFILES, CARDS "switch-plx-pex8796-usp.lspci",
+		CARDS "switch-nvidia-nf200-dsp.lspci");
+	fclose(fp);
+	start(f, path);
+	return 0;
+}
+
+static void test_switch_model_lspci(void **state)
+{
+	struct fixture *f = *state;
+	char view[160], err[256] = "", cmd[256], *out;
+	struct fmp_bind_resp r;
+	uint8_t buf[FMP_CONFIG_SPACE_SIZE];
+	FILE *fp;
+
+	assert_int_equal(do_bind(f, fn_pf(1, 0), 0, 1, &r), 0);
+	snprintf(view, sizeof(view), "%s/a.lspci", f->dir);
+	fp = fopen(view, "w");
+	assert_non_null(fp);
+	if (sim_host_view_dump(f->s, 0, fp, err, sizeof(err)))
+		fail_msg("dump: %s", err);
+	fclose(fp);
+	compare_lspci(CARDS "switch-plx-pex8796-usp.lspci", "07:00.0", view, "01:00.0");
+	compare_lspci(CARDS "switch-nvidia-nf200-dsp.lspci", "03:00.0", view, "02:00.0");
+	/* the vPPBs keep their own slot numbers and port numbers; the tree still holds */
+	assert_int_equal(host_read(f, 0, 2, PCI_DEVFN(1, 0), buf), 0);
+	assert_int_equal(rd16(buf, PCI_VENDOR_ID), 0x10de);
+	assert_int_equal(rd16(buf, PCI_DEVICE_ID), 0x05b1);
+	snprintf(cmd, sizeof(cmd), "lspci -F '%s' -vvv -s 02:01.0 2>/dev/null", view);
+	out = run(cmd);
+	assert_non_null(strstr(out, "Slot #2,"));
+	assert_non_null(strstr(out, "Slot #2, PowerLimit 0W"));
+	assert_non_null(strstr(out, "PresDet+ Interlock-")); /* the bound card, hot-added */
+	free(out);
+	snprintf(cmd, sizeof(cmd), "lspci -F '%s' -t 2>/dev/null", view);
+	out = run(cmd);
+	assert_non_null(strstr(out, "[0000:01]---00.0-[02-0a]--+-00.0-[03-06]--\n"));
+	assert_non_null(strstr(out, "\\-01.0-[07-0a]----00.0"));
+	free(out);
+}
+
 /* ---- bad input ---------------------------------------------------------------------------- */
 
 static void test_bad_input(void **state)
@@ -1814,6 +1873,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_host_view_lspci, setup_mriov, teardown),
 		cmocka_unit_test_setup_teardown(test_vppb_bus_ranges, setup_buses, teardown),
 		cmocka_unit_test_setup_teardown(test_imported_cards_lspci, setup_imported, teardown),
+		cmocka_unit_test_setup_teardown(test_switch_model_lspci, setup_switch_model,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
