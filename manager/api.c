@@ -86,6 +86,18 @@ static struct json_object *j_fn(const struct fm_daemon *d, const struct fm_fn *f
 	if (fn->vf != FMP_VF_NONE)
 		json_object_object_add(o, "vf", json_object_new_int(fn->vf));
 	json_object_object_add(o, "kind", jstr(fn->vf == FMP_VF_NONE ? "pf" : "vf"));
+	{
+		/* the switch-side Routing ID (PCIe r5.0 §2.2.4.2), so scripts can check the
+		 * SR-IOV arithmetic: as GET_FUNCTIONS reported it, or for a VF not listed
+		 * since it was enabled, from its PF's First VF Offset and VF Stride (§9.3.3.10) */
+		uint16_t r = fn->rid;
+		char rid[16];
+
+		if (fn->vf != FMP_VF_NONE && !r)
+			r = (uint16_t)(pf->fns[0].rid + pf->vf_offset + (unsigned)pf->vf_stride * fn->vf);
+		snprintf(rid, sizeof(rid), "%02x:%02x.%u", r >> 8, (r >> 3) & 0x1f, r & 7u);
+		json_object_object_add(o, "rid", jstr(rid));
+	}
 	json_object_object_add(o, "vendor", jhex16(fn->vendor));
 	json_object_object_add(o, "device", jhex16(fn->device));
 	json_object_object_add(o, "vendor_name", jstr(card->vendor_name));

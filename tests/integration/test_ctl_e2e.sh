@@ -286,7 +286,8 @@ row "show function: pci.ids name" 'device 82599 Ethernet Controller Virtual Func
 row "show function: since" "since $RFC3339"
 j show nic0/pf0/vf3
 jlast "show function JSON" '.type == "function" and (.function | .function == "nic0/pf0/vf3" and .pf == 0 and .vf == 3
-  and .kind == "vf" and .enabled and .host == "web1" and .vppb == 0 and .host_bdf == "03:00.0" and .slot == 1)'
+  and .kind == "vf" and .enabled and .host == "web1" and .vppb == 0 and .host_bdf == "03:00.0" and .slot == 1
+  and .rid == "02:10.6")'
 t show web1
 row "show host: vPPBs" 'vppbs 8 \(1 bound\)'
 row "show host: link" 'link up'
