@@ -212,6 +212,22 @@ unsigned sim_cfg_bytes_find_cap(const uint8_t *cfg, size_t len, uint8_t id)
 	return 0;
 }
 
+/* Steps through the extended capability chain of a 4 KiB image (§7.6.3): the first
+ * capability when prev is 0, else the one after prev; 0 at the end. *ttl (start it at
+ * ECAP_TTL) bounds the walk against loops. */
+#define ECAP_TTL ((SIM_CFG_SIZE - 0x100) / 4)
+static unsigned ecap_step(const uint8_t *d, unsigned prev, unsigned *ttl)
+{
+	unsigned off = prev ? ECAP_NEXT_OFF(get32(d, prev)) : 0x100;
+	uint32_t hdr;
+
+	if (off < 0x100 || off + 4 > SIM_CFG_SIZE || !*ttl)
+		return 0;
+	(*ttl)--;
+	hdr = get32(d, off);
+	return !hdr || hdr == 0xffffffffu ? 0 : off;
+}
+
 unsigned sim_cfg_bytes_find_ext_cap(const uint8_t *cfg, size_t len, uint16_t id)
 {
 	unsigned off = 0x100, ttl = (SIM_CFG_SIZE - 0x100) / 4;
@@ -683,16 +699,10 @@ static int pf_from_profile(struct sim_cfg *c, const struct sim_profile *p, unsig
 /* Finds the last extended capability of the chain (0 if none). */
 static unsigned last_ext_cap(const uint8_t *d)
 {
-	unsigned off = 0x100, last = 0, ttl = (SIM_CFG_SIZE - 0x100) / 4;
+	unsigned off, last = 0, ttl = ECAP_TTL;
 
-	while (off >= 0x100 && off + 4 <= SIM_CFG_SIZE && ttl--) {
-		uint32_t hdr = get32(d, off);
-
-		if (!hdr || hdr == 0xffffffffu)
-			break;
+	for (off = ecap_step(d, 0, &ttl); off; off = ecap_step(d, off, &ttl))
 		last = off;
-		off = ECAP_NEXT_OFF(hdr);
-	}
 	return last;
 }
 
@@ -770,14 +780,9 @@ static int pf_from_dump(struct sim_cfg *c, const struct sim_profile *p, unsigned
 			put16(c->wmask, PCI_COMMAND, get16(c->wmask, PCI_COMMAND) | PCI_COMMAND_IO);
 
 	std_caps_from_dump(c);
-	off = 0x100;
-	for (ttl = (SIM_CFG_SIZE - 0x100) / 4; off >= 0x100 && off + 4 <= SIM_CFG_SIZE && ttl;
-	     ttl--) {
-		uint32_t hdr = get32(c->data, off);
-
-		if (!hdr || hdr == 0xffffffffu)
-			break;
-		switch (hdr & ECAP_ID) {
+	ttl = ECAP_TTL;
+	for (off = ecap_step(c->data, 0, &ttl); off; off = ecap_step(c->data, off, &ttl)) {
+		switch (get32(c->data, off) & ECAP_ID) {
 		case PCI_EXT_CAP_ID_AER:
 			aer_block(c, off, false, false, false);
 			break;
@@ -802,7 +807,6 @@ static int pf_from_dump(struct sim_cfg *c, const struct sim_profile *p, unsigned
 		default:
 			break;
 		}
-		off = ECAP_NEXT_OFF(hdr);
 	}
 	if (p->sharing == FMP_SHARING_MRIOV && pf == 0 &&
 	    !sim_cfg_find_ext_cap(c, PCI_EXT_CAP_ID_MRIOV)) {
@@ -1095,14 +1099,9 @@ static struct sim_cfg *bridge_from_model(const struct sim_port_params *pp, unsig
 			      (sltcap & PCI_EXP_SLTCAP_PWRI ? SIM_SLTCTL_PWR_IND_OFF : 0));
 		put16(c->data, e + PCI_EXP_SLTSTA, 0);
 	}
-	off = 0x100;
-	for (ttl = (SIM_CFG_SIZE - 0x100) / 4; off >= 0x100 && off + 4 <= SIM_CFG_SIZE && ttl;
-	     ttl--) {
-		uint32_t hdr = get32(c->data, off);
-
-		if (!hdr || hdr == 0xffffffffu)
-			break;
-		switch (hdr & ECAP_ID) {
+	ttl = ECAP_TTL;
+	for (off = ecap_step(c->data, 0, &ttl); off; off = ecap_step(c->data, off, &ttl)) {
+		switch (get32(c->data, off) & ECAP_ID) {
 		case PCI_EXT_CAP_ID_AER:
 			aer_block(c, off, false, type == PCI_EXP_TYPE_DOWNSTREAM, false);
 			break;
@@ -1121,7 +1120,6 @@ static struct sim_cfg *bridge_from_model(const struct sim_port_params *pp, unsig
 		default:
 			break;
 		}
-		off = ECAP_NEXT_OFF(hdr);
 	}
 	return c;
 }

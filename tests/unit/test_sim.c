@@ -96,18 +96,29 @@ static void start(struct fixture *f, const char *path)
 }
 
 /* A chassis from YAML text, profiles from configs/profiles. */
-static void start_yaml(struct fixture *f, const char *body)
+static void start_yaml_in(struct fixture *f, const char *profiles, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void start_yaml_in(struct fixture *f, const char *profiles, const char *fmt, ...)
 {
 	char path[128];
+	va_list ap;
 	FILE *fp;
 
 	snprintf(path, sizeof(path), "%s/chassis.yaml", f->dir);
 	fp = fopen(path, "w");
 	assert_non_null(fp);
-	fprintf(fp, "name: t\nmanagement: unix:%s/m.sock\nprofiles: %s\n%s", f->dir, PROFILES,
-		body);
+	fprintf(fp, "name: t\nmanagement: unix:%s/m.sock\nprofiles: %s\n", f->dir, profiles);
+	va_start(ap, fmt);
+	vfprintf(fp, fmt, ap);
+	va_end(ap);
 	fclose(fp);
 	start(f, path);
+}
+
+/* ... with the shipped profiles: */
+static void start_yaml(struct fixture *f, const char *body)
+{
+	start_yaml_in(f, PROFILES, "%s", body);
 }
 
 static int setup_demo(void **state)
@@ -1287,6 +1298,20 @@ static void test_dump_profile_card(void **state)
 
 /* ---- bus ranges of the vPPBs ------------------------------------------------------------- */
 
+/* Writes host port's view (sim_host_view_dump) to DIR/NAME.lspci; path gets the file. */
+static void dump_view(struct fixture *f, uint8_t port, const char *name, char *path, size_t len)
+{
+	char err[256] = "";
+	FILE *fp;
+
+	snprintf(path, len, "%s/%s.lspci", f->dir, name);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	if (sim_host_view_dump(f->s, port, fp, err, sizeof(err)))
+		fail_msg("dump: %s", err);
+	fclose(fp);
+}
+
 static char *run(const char *cmd);
 
 /* Profiles written next to the chassis file: mr-iov PFs whose VFs reach far. */
@@ -1309,8 +1334,6 @@ static void write_profile(struct fixture *f, const char *name, unsigned total, u
 static int setup_buses(void **state)
 {
 	struct fixture *f;
-	char path[128];
-	FILE *fp;
 
 	if (setup_common(state))
 		return -1;
@@ -1319,19 +1342,13 @@ static int setup_buses(void **state)
 	 * 128 VFs at 0x80 + 4 i: the last at +0x27c, 3 buses */
 	write_profile(f, "wide", 240, 0x100, 4);
 	write_profile(f, "span3", 128, 0x80, 4);
-	snprintf(path, sizeof(path), "%s/chassis.yaml", f->dir);
-	fp = fopen(path, "w");
-	assert_non_null(fp);
-	fprintf(fp, "name: t\nmanagement: unix:%s/m.sock\nprofiles: .\n"
-		    "host_ports:\n"
-		    "  - {name: a, port: 0, vppbs: 3}\n"
-		    "  - {name: b, port: 1, vppbs: 3, buses_per_vppb: 4}\n"
-		    "slots:\n"
-		    "  - {number: 1, card: {profile: wide, serial: 1}}\n"
-		    "  - {number: 2, card: {profile: wide, serial: 2}}\n"
-		    "  - {number: 3, card: {profile: span3, serial: 3}}\n", f->dir);
-	fclose(fp);
-	start(f, path);
+	start_yaml_in(f, ".", "host_ports:\n"
+			      "  - {name: a, port: 0, vppbs: 3}\n"
+			      "  - {name: b, port: 1, vppbs: 3, buses_per_vppb: 4}\n"
+			      "slots:\n"
+			      "  - {number: 1, card: {profile: wide, serial: 1}}\n"
+			      "  - {number: 2, card: {profile: wide, serial: 2}}\n"
+			      "  - {number: 3, card: {profile: span3, serial: 3}}\n");
 	return 0;
 }
 
@@ -1341,8 +1358,7 @@ static void test_vppb_bus_ranges(void **state)
 	struct fmp_bind_resp r;
 	struct fmp_vh_resp vh;
 	uint8_t buf[FMP_CONFIG_SPACE_SIZE];
-	char path[128], cmd[256], err[256] = "", *out;
-	FILE *fp;
+	char path[128], cmd[256], *out;
 
 	set_vfs(f, 1, 0, 240);
 	set_vfs(f, 2, 0, 240);
@@ -1374,12 +1390,7 @@ static void test_vppb_bus_ranges(void **state)
 	assert_int_equal(host_read(f, 1, 7, 0x00, buf), -FMP_E_NO_SUCH_FUNCTION);
 
 	/* lspci draws the 3 buses of VFs under vPPB 0 of host b */
-	snprintf(path, sizeof(path), "%s/b.lspci", f->dir);
-	fp = fopen(path, "w");
-	assert_non_null(fp);
-	if (sim_host_view_dump(f->s, 1, fp, err, sizeof(err)))
-		fail_msg("dump: %s", err);
-	fclose(fp);
+	dump_view(f, 1, "b", path, sizeof(path));
 	snprintf(cmd, sizeof(cmd), "lspci -F '%s' -t 2>/dev/null", path);
 	out = run(cmd);
 	assert_non_null(strstr(out, "[0000:01]---00.0-[02-0e]--+-00.0-[03-06]--+-[0000:03]-+-00.0\n"));
@@ -1556,6 +1567,7 @@ static const struct {
 	{ "sas2008", CARDS "sas-lsi-sas2008.lspci", "04:00", 1, NULL },
 };
 #define N_IMPORTED (sizeof(imported) / sizeof(imported[0]))
+_Static_assert(N_IMPORTED == 5, "setup_imported writes one slot per imported card");
 
 static int setup_imported(void **state)
 {
@@ -1578,16 +1590,14 @@ static int setup_imported(void **state)
 			imported[i].extra ? imported[i].extra : "");
 		fclose(fp);
 	}
-	snprintf(path, sizeof(path), "%s/chassis.yaml", f->dir);
-	fp = fopen(path, "w");
-	assert_non_null(fp);
-	fprintf(fp, "name: t\nmanagement: unix:%s/m.sock\nprofiles: .\nhost_ports:\n"
-		    "  - {name: a, port: 0, vppbs: %zu}\nslots:\n", f->dir, N_IMPORTED);
-	for (i = 0; i < N_IMPORTED; i++)
-		fprintf(fp, "  - {number: %zu, card: {profile: %s, serial: %zu}}\n", i + 1,
-			imported[i].profile, i + 1);
-	fclose(fp);
-	start(f, path);
+	start_yaml_in(f, ".", "host_ports:\n  - {name: a, port: 0, vppbs: %zu}\nslots:\n"
+			      "  - {number: 1, card: {profile: %s, serial: 1}}\n"
+			      "  - {number: 2, card: {profile: %s, serial: 2}}\n"
+			      "  - {number: 3, card: {profile: %s, serial: 3}}\n"
+			      "  - {number: 4, card: {profile: %s, serial: 4}}\n"
+			      "  - {number: 5, card: {profile: %s, serial: 5}}\n",
+		      N_IMPORTED, imported[0].profile, imported[1].profile, imported[2].profile,
+		      imported[3].profile, imported[4].profile);
 	return 0;
 }
 
@@ -1597,7 +1607,6 @@ static void test_imported_cards_lspci(void **state)
 	char orig[160], view[160], err[256] = "", osel[32], vsel[32];
 	struct fmp_bind_resp r;
 	uint8_t buf[FMP_CONFIG_SPACE_SIZE], gen[4096];
-	FILE *fp;
 	size_t i;
 	unsigned k, b;
 
@@ -1605,12 +1614,7 @@ static void test_imported_cards_lspci(void **state)
 		assert_int_equal(do_bind(f, fn_pf((uint16_t)(i + 1), 0), 0, (uint8_t)i, &r), 0);
 		assert_int_equal(r.host_bus, SIM_VPPB_BUS(i));
 	}
-	snprintf(view, sizeof(view), "%s/a.lspci", f->dir);
-	fp = fopen(view, "w");
-	assert_non_null(fp);
-	if (sim_host_view_dump(f->s, 0, fp, err, sizeof(err)))
-		fail_msg("dump: %s", err);
-	fclose(fp);
+	dump_view(f, 0, "a", view, sizeof(view));
 	for (i = 0; i < N_IMPORTED; i++)
 		for (k = 0; k < imported[i].n_pfs; k++) {
 			if (imported[i].dump)
@@ -1658,42 +1662,24 @@ static void test_imported_cards_lspci(void **state)
  * downstream ports, as lspci shows the originals (port and slot numbers aside). */
 static int setup_switch_model(void **state)
 {
-	struct fixture *f;
-	char path[160];
-	FILE *fp;
-
 	if (setup_common(state))
 		return -1;
-	f = *state;
-	snprintf(path, sizeof(path), "%s/chassis.yaml", f->dir);
-	fp = fopen(path, "w");
-	assert_non_null(fp);
-	fprintf(fp, "name: t\nmanagement: unix:%s/m.sock\nprofiles: %s\n"
-		    "usp_dump: %s\ndsp_dump: %s\n"
-		    "host_ports:\n  - {name: a, port: 0, vppbs: 2}\n"
-		    "slots:\n  - {number: 1, card: {profile: lsi-megaraid-3108, serial: 1}}\n",
-		f->dir, PROFILES, CARDS "switch-plx-pex8796-usp.lspci",
-		CARDS "switch-nvidia-nf200-dsp.lspci");
-	fclose(fp);
-	start(f, path);
+	start_yaml(*state, "usp_dump: " CARDS "switch-plx-pex8796-usp.lspci\n"
+			   "dsp_dump: " CARDS "switch-nvidia-nf200-dsp.lspci\n"
+			   "host_ports:\n  - {name: a, port: 0, vppbs: 2}\n"
+			   "slots:\n  - {number: 1, card: {profile: lsi-megaraid-3108, serial: 1}}\n");
 	return 0;
 }
 
 static void test_switch_model_lspci(void **state)
 {
 	struct fixture *f = *state;
-	char view[160], err[256] = "", cmd[256], *out;
+	char view[160], cmd[256], *out;
 	struct fmp_bind_resp r;
 	uint8_t buf[FMP_CONFIG_SPACE_SIZE];
-	FILE *fp;
 
 	assert_int_equal(do_bind(f, fn_pf(1, 0), 0, 1, &r), 0);
-	snprintf(view, sizeof(view), "%s/a.lspci", f->dir);
-	fp = fopen(view, "w");
-	assert_non_null(fp);
-	if (sim_host_view_dump(f->s, 0, fp, err, sizeof(err)))
-		fail_msg("dump: %s", err);
-	fclose(fp);
+	dump_view(f, 0, "a", view, sizeof(view));
 	compare_lspci(CARDS "switch-plx-pex8796-usp.lspci", "07:00.0", view, "01:00.0");
 	compare_lspci(CARDS "switch-nvidia-nf200-dsp.lspci", "03:00.0", view, "02:00.0");
 	/* the vPPBs keep their own slot numbers and port numbers; the tree still holds */
@@ -1785,20 +1771,14 @@ static char *run(const char *cmd)
 static void test_host_view_lspci(void **state)
 {
 	struct fixture *f = *state;
-	char path[128], cmd[256], err[256] = "", *out;
-	FILE *fp;
+	char path[128], cmd[256], *out;
 	struct fmp_bind_resp rvf, rpf;
 
 	set_vfs(f, 6, 0, 4);
 	set_vfs(f, 5, 1, 4);
 	assert_int_equal(do_bind(f, fn_vf(6, 0, 2), 7, FMP_VPPB_ANY, &rvf), 0);
 	assert_int_equal(do_bind(f, fn_pf(5, 1), 7, 3, &rpf), 0);
-	snprintf(path, sizeof(path), "%s/c.lspci", f->dir);
-	fp = fopen(path, "w");
-	assert_non_null(fp);
-	if (sim_host_view_dump(f->s, 7, fp, err, sizeof(err)))
-		fail_msg("dump: %s", err);
-	fclose(fp);
+	dump_view(f, 7, "c", path, sizeof(path));
 
 	snprintf(cmd, sizeof(cmd), "lspci -F '%s' -vvv 2>/dev/null", path);
 	out = run(cmd);
