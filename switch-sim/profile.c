@@ -331,40 +331,25 @@ static void list_devices(const struct sim_dump_fn *f, unsigned n, char *buf, siz
 	}
 }
 
-int sim_profile_read_dump(const char *path, const char *device, struct sim_dump_fn **out,
-			  unsigned *n_out, char *err, size_t errlen)
+/* Every function of the dump through libpci, in file order reversed (pci_scan_bus
+ * prepends). Only this part runs under the longjmp of dump_error. */
+static int dump_scan(const char *path, struct sim_dump_fn **out, unsigned *n_out, char *err,
+		     size_t errlen)
 {
 	static const int sizes[] = { FMP_CONFIG_SPACE_SIZE, 256, 64 };
 	struct dump_ctx ctx;
 	struct pci_access *volatile acc = NULL;
 	struct sim_dump_fn *volatile fns = NULL;
+	volatile unsigned n = 0;
 	struct pci_dev *d;
-	char name[PATH_MAX], list[512];
-	unsigned sel_bus = 0, sel_dev = 0, i, k, n_all = 0, n_devs = 0, first;
-	int sel_domain = 0;
-	FILE *f;
+	char name[PATH_MAX];
 	volatile int rc = 0;
 
-	*out = NULL;
-	*n_out = 0;
-	if (device && !sim_dump_device_parse(device, &sel_domain, &sel_bus, &sel_dev)) {
-		fab_seterr(err, errlen, "device \"%s\" is not BB:DD or DDDD:BB:DD (hex)", device);
-		return -EINVAL;
-	}
-	/* Give a clean errno for a missing file: libpci only says "cannot open". */
-	f = fopen(path, "r");
-	if (!f) {
-		rc = -errno;
-		fab_seterr(err, errlen, "%s: %s", path, strerror(errno));
-		return rc;
-	}
-	fclose(f);
 	if (strlen(path) >= sizeof(name)) {
 		fab_seterr(err, errlen, "%s: path too long", path);
 		return -EINVAL;
 	}
 	strcpy(name, path);
-
 	ctx.msg[0] = '\0';
 	tls_dump_ctx = &ctx;
 	if (setjmp(ctx.jb)) {
@@ -386,20 +371,17 @@ int sim_profile_read_dump(const char *path, const char *device, struct sim_dump_
 	pci_init(acc);
 	pci_scan_bus(acc);
 	for (d = acc->devices; d; d = d->next)
-		n_all++;
-	if (!n_all) {
-		fab_seterr(err, errlen, "%s: the dump holds 0 devices", path);
-		rc = -EINVAL;
-		goto out;
-	}
-	fns = calloc(n_all, sizeof(*fns));
+		n++;
+	fns = calloc(n ? n : 1, sizeof(*fns));
 	if (!fns) {
 		fab_seterr(err, errlen, "%s: out of memory", path);
 		rc = -ENOMEM;
 		goto out;
 	}
-	for (i = 0, d = acc->devices; d; d = d->next, i++) {
-		struct sim_dump_fn *x = &fns[i];
+	n = 0;
+	for (d = acc->devices; d; d = d->next) {
+		struct sim_dump_fn *x = &fns[n++];
+		unsigned k;
 
 		x->domain = d->domain;
 		x->bus = d->bus;
@@ -411,6 +393,47 @@ int sim_profile_read_dump(const char *path, const char *device, struct sim_dump_
 				x->len = (size_t)sizes[k];
 		if (x->len < FMP_CONFIG_SPACE_SIZE)
 			memset(x->cfg + x->len, 0, FMP_CONFIG_SPACE_SIZE - x->len);
+	}
+	*out = fns;
+	*n_out = n;
+	fns = NULL;
+out:
+	free(fns);
+	if (acc)
+		pci_cleanup(acc);
+	tls_dump_ctx = NULL;
+	return rc;
+}
+
+int sim_profile_read_dump(const char *path, const char *device, struct sim_dump_fn **out,
+			  unsigned *n_out, char *err, size_t errlen)
+{
+	struct sim_dump_fn *fns = NULL;
+	char list[512];
+	unsigned sel_bus = 0, sel_dev = 0, i, k, n_all = 0, n_devs = 0, first;
+	int sel_domain = 0, rc;
+	FILE *f;
+
+	*out = NULL;
+	*n_out = 0;
+	if (device && !sim_dump_device_parse(device, &sel_domain, &sel_bus, &sel_dev)) {
+		fab_seterr(err, errlen, "device \"%s\" is not BB:DD or DDDD:BB:DD (hex)", device);
+		return -EINVAL;
+	}
+	/* Give a clean errno for a missing file: libpci only says "cannot open". */
+	f = fopen(path, "r");
+	if (!f) {
+		rc = -errno;
+		fab_seterr(err, errlen, "%s: %s", path, strerror(errno));
+		return rc;
+	}
+	fclose(f);
+	if ((rc = dump_scan(path, &fns, &n_all, err, errlen)))
+		return rc;
+	if (!n_all) {
+		fab_seterr(err, errlen, "%s: the dump holds 0 devices", path);
+		rc = -EINVAL;
+		goto out;
 	}
 	qsort(fns, n_all, sizeof(*fns), cmp_dump_fn);
 	for (i = 0; i < n_all; i++)
@@ -427,12 +450,15 @@ int sim_profile_read_dump(const char *path, const char *device, struct sim_dump_
 		rc = -EINVAL;
 		goto out;
 	}
-	if (!device && n_devs > 1) {
-		fab_seterr(err, errlen,
-			   "%s: the dump holds %u devices: %s; choose one with config_dump_device: "
-			   "BB:DD", path, n_devs, list);
-		rc = -EINVAL;
-		goto out;
+	if (!device) {
+		first = 0;
+		if (n_devs > 1) {
+			fab_seterr(err, errlen,
+				   "%s: the dump holds %u devices: %s; choose one with "
+				   "config_dump_device: BB:DD", path, n_devs, list);
+			rc = -EINVAL;
+			goto out;
+		}
 	}
 	for (k = first; k < n_all && same_dev(&fns[k], &fns[first]); k++) {
 		char dn[24];
@@ -465,9 +491,6 @@ int sim_profile_read_dump(const char *path, const char *device, struct sim_dump_
 	fns = NULL;
 out:
 	free(fns);
-	if (acc)
-		pci_cleanup(acc);
-	tls_dump_ctx = NULL;
 	return rc;
 }
 
