@@ -54,10 +54,10 @@ expect_exit() {
   fi
 }
 
-# Waits (bounded) until a command succeeds: for sockets to appear, states to settle.
+# Waits (bounded, 20 s) until a command succeeds: for sockets to answer, states to settle.
 wait_for() {
   local what=$1 i; shift
-  for i in $(seq 1 200); do
+  for i in $(seq 1 400); do
     if "$@" >/dev/null 2>&1; then return 0; fi
     sleep 0.05
   done
@@ -72,7 +72,9 @@ start_sim() {
     >>"$T/$name.log" 2>&1 &
   PIDS+=($!)
   eval "SIM_PID_$name=$!"
-  wait_for "switch-sim $name socket" test -S "$T/$name-bench.sock"
+  # Answering, not just present: a socket file left by a killed process refuses connections.
+  wait_for "switch-sim $name bench socket answering" \
+    "$SWITCH_SIM" -b "unix:$T/$name-bench.sock" status
 }
 
 stop_pid() {
@@ -107,7 +109,7 @@ start_fabricd() {
   "$FABRICD" -c "$T/fabric.yaml" "$@" >>"$T/fabricd.log" 2>&1 &
   FABRICD_PID=$!
   PIDS+=($FABRICD_PID)
-  wait_for "fabricd socket" test -S "$T/fabricd.sock"
+  wait_for "fabricd answering" "$FABRIC_CTL" -s "$T/fabricd.sock" version
 }
 
 ctl() { "$FABRIC_CTL" -s "$T/fabricd.sock" "$@"; }
