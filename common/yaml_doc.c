@@ -1,5 +1,8 @@
-/* yaml_doc: libyaml's composed document plus parent links, so that any node can name
- * its FILE:LINE:COLUMN and its path (slots[2].number) in an error message. */
+/* yaml_doc: a YAML document composed from libyaml's event stream, with parent links, so
+ * that any node can name its FILE:LINE:COLUMN and its path (slots[2].number) in an error
+ * message. Composing the tree ourselves lets every limit (nesting depth, scalar length,
+ * no tags, anchors or aliases) stop the parse at the offending event, in bounded time and
+ * memory, instead of after libyaml has built the whole document. */
 #include "yaml_doc.h"
 
 #include <errno.h>
@@ -10,43 +13,33 @@
 #include <yaml.h>
 
 #include "errbuf.h"
+#include "text_escape.h"
 
 struct yd_node {
 	const struct yd_doc *doc;
-	yaml_node_t *y;
-	const struct yd_node *parent; /* NULL for the root and for unreachable nodes */
+	enum yd_kind kind;
+	char *text;                   /* scalars: the value, NUL-terminated */
+	bool plain;                   /* scalars: written unquoted */
+	unsigned line, column;        /* 1-based start of the node's text */
+	const struct yd_node *parent; /* NULL for the root */
 	const struct yd_node *key;    /* key node when the parent is a mapping */
 	long index;                   /* position when the parent is a sequence, else -1 */
-	bool reached;
+	struct yd_node **kids;        /* sequence: items; mapping: key0, value0, key1, ... */
+	size_t n_kids, cap_kids;
 };
 
 struct yd_doc {
-	char *name;
-	yaml_document_t ydoc;
-	bool have_ydoc;
-	struct yd_node *nodes; /* nodes[i] wraps libyaml node index i + 1 */
-	size_t n_nodes;
+	char *name; /* escaped for messages */
+	struct yd_node *root;
+	struct yd_node **all; /* every node, for yd_doc_free */
+	size_t n_all, cap_all;
 };
-
-static const struct yd_node *wrap(const struct yd_doc *doc, int index)
-{
-	if (index < 1 || (size_t)index > doc->n_nodes)
-		return NULL;
-	return &doc->nodes[index - 1];
-}
 
 /* ---- node facts ------------------------------------------------------------------ */
 
 enum yd_kind yd_kind(const struct yd_node *n)
 {
-	switch (n->y->type) {
-	case YAML_MAPPING_NODE:
-		return YD_MAPPING;
-	case YAML_SEQUENCE_NODE:
-		return YD_SEQUENCE;
-	default:
-		return YD_SCALAR;
-	}
+	return n->kind;
 }
 
 const char *yd_kind_name(enum yd_kind k)
@@ -63,12 +56,12 @@ const char *yd_kind_name(enum yd_kind k)
 
 unsigned yd_line(const struct yd_node *n)
 {
-	return (unsigned)n->y->start_mark.line + 1;
+	return n->line;
 }
 
 unsigned yd_column(const struct yd_node *n)
 {
-	return (unsigned)n->y->start_mark.column + 1;
+	return n->column;
 }
 
 const char *yd_doc_name(const struct yd_doc *doc)
@@ -78,20 +71,19 @@ const char *yd_doc_name(const struct yd_doc *doc)
 
 const struct yd_node *yd_root(const struct yd_doc *doc)
 {
-	return doc->n_nodes ? &doc->nodes[0] : NULL;
+	return doc->root;
 }
 
 const char *yd_scalar(const struct yd_node *n)
 {
-	if (!n || n->y->type != YAML_SCALAR_NODE)
+	if (!n || n->kind != YD_SCALAR)
 		return NULL;
-	return (const char *)n->y->data.scalar.value;
+	return n->text;
 }
 
 static bool is_plain(const struct yd_node *n)
 {
-	return n->y->data.scalar.style == YAML_PLAIN_SCALAR_STYLE ||
-	       n->y->data.scalar.style == YAML_ANY_SCALAR_STYLE;
+	return n->plain;
 }
 
 bool yd_is_null(const struct yd_node *n)
@@ -120,9 +112,8 @@ static void path_append(const struct yd_node *n, char *buf, size_t len, size_t *
 		return;
 	if (n->index >= 0)
 		w = snprintf(buf + *pos, len - *pos, "[%ld]", n->index);
-	else if (n->key && n->key->y->type == YAML_SCALAR_NODE)
-		w = snprintf(buf + *pos, len - *pos, "%s%s", *pos ? "." : "",
-			     (const char *)n->key->y->data.scalar.value);
+	else if (n->key && n->key->kind == YD_SCALAR)
+		w = snprintf(buf + *pos, len - *pos, "%s%s", *pos ? "." : "", n->key->text);
 	else
 		w = snprintf(buf + *pos, len - *pos, "%s?", *pos ? "." : "");
 advance:
@@ -140,20 +131,40 @@ void yd_path(const struct yd_node *n, char *buf, size_t len)
 	path_append(n, buf, len, &pos, 0);
 }
 
-int yd_verror(const struct yd_node *n, char *err, size_t errlen, const char *fmt, va_list ap)
+/* Writes "NAME:LINE:COL: " and then what, escaped (text_escape.h), so that no byte of the
+ * input can end the line or reach a terminal raw; cause, if any, is appended as it is (an
+ * error message that is already safe). name is already escaped. */
+static int seterr_at(const char *name, unsigned line, unsigned col, const char *what,
+		     const char *cause, char *err, size_t errlen)
 {
-	char path[256];
-	char msg[512];
+	int w;
+	size_t used;
+
+	if (!err || !errlen)
+		return -EINVAL;
+	w = snprintf(err, errlen, "%s:%u:%u: ", name, line, col);
+	if (w < 0 || (size_t)w >= errlen)
+		return -EINVAL;
+	used = (size_t)w + fab_escape(err + w, errlen - (size_t)w, what, strlen(what));
+	if (cause && used < errlen - 1)
+		snprintf(err + used, errlen - used, ": %s", cause);
+	return -EINVAL;
+}
+
+static int verror(const struct yd_node *n, const char *cause, char *err, size_t errlen,
+		  const char *fmt, va_list ap)
+{
+	char path[256], msg[512], what[800];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	yd_path(n, path, sizeof(path));
-	if (path[0])
-		fab_seterr(err, errlen, "%s:%u:%u: %s: %s", n->doc->name, yd_line(n), yd_column(n),
-			   path, msg);
-	else
-		fab_seterr(err, errlen, "%s:%u:%u: %s", n->doc->name, yd_line(n), yd_column(n),
-			   msg);
-	return -EINVAL;
+	snprintf(what, sizeof(what), "%s%s%s", path, path[0] ? ": " : "", msg);
+	return seterr_at(n->doc->name, n->line, n->column, what, cause, err, errlen);
+}
+
+int yd_verror(const struct yd_node *n, char *err, size_t errlen, const char *fmt, va_list ap)
+{
+	return verror(n, NULL, err, errlen, fmt, ap);
 }
 
 int yd_error(const struct yd_node *n, char *err, size_t errlen, const char *fmt, ...)
@@ -162,7 +173,19 @@ int yd_error(const struct yd_node *n, char *err, size_t errlen, const char *fmt,
 	int rc;
 
 	va_start(ap, fmt);
-	rc = yd_verror(n, err, errlen, fmt, ap);
+	rc = verror(n, NULL, err, errlen, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int yd_error_cause(const struct yd_node *n, char *err, size_t errlen, const char *cause,
+		   const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = verror(n, cause, err, errlen, fmt, ap);
 	va_end(ap);
 	return rc;
 }
@@ -206,23 +229,23 @@ int yd_expect_map(const struct yd_node *n, char *err, size_t errlen)
 
 size_t yd_map_size(const struct yd_node *map)
 {
-	if (!map || map->y->type != YAML_MAPPING_NODE)
+	if (!map || map->kind != YD_MAPPING)
 		return 0;
-	return (size_t)(map->y->data.mapping.pairs.top - map->y->data.mapping.pairs.start);
+	return map->n_kids / 2;
 }
 
 const struct yd_node *yd_map_key_at(const struct yd_node *map, size_t i)
 {
 	if (i >= yd_map_size(map))
 		return NULL;
-	return wrap(map->doc, map->y->data.mapping.pairs.start[i].key);
+	return map->kids[2 * i];
 }
 
 const struct yd_node *yd_map_value_at(const struct yd_node *map, size_t i)
 {
 	if (i >= yd_map_size(map))
 		return NULL;
-	return wrap(map->doc, map->y->data.mapping.pairs.start[i].value);
+	return map->kids[2 * i + 1];
 }
 
 const struct yd_node *yd_map_get(const struct yd_node *map, const char *key)
@@ -292,16 +315,16 @@ int yd_check_keys(const struct yd_node *map, const char *const allowed[], char *
 
 size_t yd_seq_len(const struct yd_node *seq)
 {
-	if (!seq || seq->y->type != YAML_SEQUENCE_NODE)
+	if (!seq || seq->kind != YD_SEQUENCE)
 		return 0;
-	return (size_t)(seq->y->data.sequence.items.top - seq->y->data.sequence.items.start);
+	return seq->n_kids;
 }
 
 const struct yd_node *yd_seq_at(const struct yd_node *seq, size_t i)
 {
 	if (i >= yd_seq_len(seq))
 		return NULL;
-	return wrap(seq->doc, seq->y->data.sequence.items.start[i]);
+	return seq->kids[i];
 }
 
 /* ---- scalars ---------------------------------------------------------------------- */
@@ -480,219 +503,350 @@ int yd_map_enum(const struct yd_node *map, const char *key, bool required,
 
 /* ---- loading ---------------------------------------------------------------------- */
 
-static int parser_error(const char *name, const yaml_parser_t *p, char *err, size_t errlen)
+/* Line and column (1-based, columns in characters) of byte off of text, counting line
+ * breaks as libyaml does: LF, CR, CR LF, NEL, LS and PS. */
+static void offset_to_mark(const char *text, size_t len, size_t off, unsigned *line,
+			   unsigned *col)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t i = 0;
+
+	*line = 1;
+	*col = 1;
+	if (off > len)
+		off = len;
+	while (i < off) {
+		size_t brk = 0;
+
+		if (s[i] == '\r')
+			brk = i + 1 < len && s[i + 1] == '\n' ? 2 : 1;
+		else if (s[i] == '\n')
+			brk = 1;
+		else if (s[i] == 0xc2 && i + 1 < len && s[i + 1] == 0x85)
+			brk = 2;
+		else if (s[i] == 0xe2 && i + 2 < len && s[i + 1] == 0x80 &&
+			 (s[i + 2] == 0xa8 || s[i + 2] == 0xa9))
+			brk = 3;
+		if (brk && i + brk <= off) {
+			(*line)++;
+			*col = 1;
+			i += brk;
+			continue;
+		}
+		if ((s[i] & 0xc0) != 0x80) /* not a UTF-8 continuation byte: a new character */
+			(*col)++;
+		i++;
+	}
+	if (off < len && (s[off] & 0xc0) == 0x80 && *col > 1)
+		(*col)--; /* inside a character: point at its start */
+}
+
+static int parser_error(const char *name, const yaml_parser_t *p, const char *text, size_t len,
+			char *err, size_t errlen)
 {
 	const char *problem = p->problem ? p->problem : "unknown error";
+	char what[256];
+	unsigned line, col;
 
 	switch (p->error) {
 	case YAML_MEMORY_ERROR:
 		fab_seterr(err, errlen, "%s: out of memory while parsing", name);
 		return -ENOMEM;
 	case YAML_READER_ERROR:
-		fab_seterr(err, errlen, "%s: %s at byte offset %zu", name, problem,
-			   (size_t)p->problem_offset);
-		return -EINVAL;
+		/* libyaml reports the byte offset of the bad byte (invalid UTF-8, a control
+		 * character): say where it is the way every other error does. */
+		offset_to_mark(text, len, p->problem_offset, &line, &col);
+		if (p->problem_value == 0)
+			snprintf(what, sizeof(what), "NUL byte (not allowed in YAML text)");
+		else if (p->problem_value > 0)
+			snprintf(what, sizeof(what), "%s (0x%02x)", problem,
+				 (unsigned)p->problem_value);
+		else
+			snprintf(what, sizeof(what), "%s", problem);
+		return seterr_at(name, line, col, what, NULL, err, errlen);
 	default:
 		if (p->context)
-			fab_seterr(err, errlen, "%s:%zu:%zu: %s (%s at %zu:%zu)", name,
-				   (size_t)p->problem_mark.line + 1,
-				   (size_t)p->problem_mark.column + 1, problem, p->context,
-				   (size_t)p->context_mark.line + 1,
-				   (size_t)p->context_mark.column + 1);
+			snprintf(what, sizeof(what), "%s (%s at %zu:%zu)", problem, p->context,
+				 (size_t)p->context_mark.line + 1,
+				 (size_t)p->context_mark.column + 1);
 		else
-			fab_seterr(err, errlen, "%s:%zu:%zu: %s", name,
-				   (size_t)p->problem_mark.line + 1,
-				   (size_t)p->problem_mark.column + 1, problem);
-		return -EINVAL;
+			snprintf(what, sizeof(what), "%s", problem);
+		return seterr_at(name, (unsigned)p->problem_mark.line + 1,
+				 (unsigned)p->problem_mark.column + 1, what, NULL, err, errlen);
 	}
 }
 
-/* Breadth-first from the root so each node's parent chain is its shortest path and can
- * never loop, even when aliases make the node graph cyclic. */
-static int link_parents(struct yd_doc *doc)
+/* Tabs: YAML forbids them in indentation and they make the rest ambiguous to read, so a
+ * config file holds none at all. */
+static int check_tabs(const char *name, const char *text, size_t len, char *err, size_t errlen)
 {
-	size_t *queue, head = 0, tail = 0;
+	const char *tab = memchr(text, '\t', len);
+	unsigned line, col;
 
-	queue = malloc(doc->n_nodes * sizeof(*queue));
-	if (!queue)
+	if (!tab)
+		return 0;
+	offset_to_mark(text, len, (size_t)(tab - text), &line, &col);
+	return seterr_at(name, line, col, "tab character: indent and separate with spaces", NULL,
+			 err, errlen);
+}
+
+static int grow(void *arrp, size_t *cap, size_t need, size_t size)
+{
+	void **arr = arrp;
+	size_t ncap = *cap ? *cap * 2 : 8;
+	void *n;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need)
+		ncap *= 2;
+	n = realloc(*arr, ncap * size);
+	if (!n)
 		return -ENOMEM;
-	doc->nodes[0].reached = true;
-	queue[tail++] = 0;
-	while (head < tail) {
-		struct yd_node *n = &doc->nodes[queue[head++]];
-		yaml_node_t *y = n->y;
+	*arr = n;
+	*cap = ncap;
+	return 0;
+}
 
-		if (y->type == YAML_SEQUENCE_NODE) {
-			yaml_node_item_t *it;
+static struct yd_node *node_new(struct yd_doc *doc, enum yd_kind kind, const yaml_mark_t *m)
+{
+	struct yd_node *n;
 
-			for (it = y->data.sequence.items.start; it < y->data.sequence.items.top; it++) {
-				struct yd_node *c = (struct yd_node *)wrap(doc, *it);
+	if (grow(&doc->all, &doc->cap_all, doc->n_all + 1, sizeof(*doc->all)))
+		return NULL;
+	n = calloc(1, sizeof(*n));
+	if (!n)
+		return NULL;
+	n->doc = doc;
+	n->kind = kind;
+	n->line = (unsigned)m->line + 1;
+	n->column = (unsigned)m->column + 1;
+	n->index = -1;
+	doc->all[doc->n_all++] = n;
+	return n;
+}
 
-				if (!c || c->reached)
-					continue;
-				c->reached = true;
-				c->parent = n;
-				c->index = it - y->data.sequence.items.start;
-				queue[tail++] = (size_t)(c - doc->nodes);
-			}
-		} else if (y->type == YAML_MAPPING_NODE) {
-			yaml_node_pair_t *pr;
-
-			for (pr = y->data.mapping.pairs.start; pr < y->data.mapping.pairs.top; pr++) {
-				struct yd_node *k = (struct yd_node *)wrap(doc, pr->key);
-				struct yd_node *c = (struct yd_node *)wrap(doc, pr->value);
-
-				if (k && !k->reached) {
-					/* A key reports at its mapping's path. */
-					k->reached = true;
-					k->parent = n->parent;
-					k->key = n->key;
-					k->index = n->index;
-					queue[tail++] = (size_t)(k - doc->nodes);
-				}
-				if (!c || c->reached)
-					continue;
-				c->reached = true;
-				c->parent = n;
-				c->key = k;
-				queue[tail++] = (size_t)(c - doc->nodes);
-			}
-		}
+/* Hangs n under the open collection parent (NULL: n is the root). */
+static int attach(struct yd_doc *doc, struct yd_node *parent, struct yd_node *n)
+{
+	if (!parent) {
+		doc->root = n;
+		return 0;
 	}
-	free(queue);
+	if (grow(&parent->kids, &parent->cap_kids, parent->n_kids + 1, sizeof(*parent->kids)))
+		return -ENOMEM;
+	if (parent->kind == YD_SEQUENCE) {
+		n->parent = parent;
+		n->index = (long)parent->n_kids;
+	} else if (parent->n_kids % 2 == 0) {
+		/* A key reports at its mapping's path. */
+		n->parent = parent->parent;
+		n->key = parent->key;
+		n->index = parent->index;
+	} else {
+		n->parent = parent;
+		n->key = parent->kids[parent->n_kids - 1];
+	}
+	parent->kids[parent->n_kids++] = n;
 	return 0;
 }
 
 static int cmp_key(const void *a, const void *b)
 {
-	const yaml_node_t *x = *(yaml_node_t *const *)a, *y = *(yaml_node_t *const *)b;
-	int c = strcmp((const char *)x->data.scalar.value, (const char *)y->data.scalar.value);
+	const struct yd_node *x = *(const struct yd_node *const *)a;
+	const struct yd_node *y = *(const struct yd_node *const *)b;
+	int c = strcmp(x->text, y->text);
 
 	if (c)
 		return c;
-	return x < y ? -1 : x > y;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->column < y->column ? -1 : x->column > y->column;
 }
 
-/* Duplicate scalar keys: sorted by (text, node order) so a mapping costs n log n. */
-static int check_duplicates(struct yd_doc *doc, char *err, size_t errlen)
+/* Duplicate scalar keys of a mapping just closed: sorted by (text, position), so a
+ * mapping costs n log n; the duplicate reported is the earliest in the file. */
+static int check_duplicates(const struct yd_node *map, char *err, size_t errlen)
 {
-	yaml_node_t **keys = NULL;
-	size_t i, cap = 0;
+	const struct yd_node **keys, *first = NULL, *dup = NULL;
+	size_t i, n = 0;
 	int rc = 0;
 
-	for (i = 0; i < doc->n_nodes && !rc; i++) {
-		yaml_node_t *y = doc->nodes[i].y;
-		yaml_node_pair_t *pr;
-		yaml_node_t *first = NULL, *dup = NULL;
-		size_t n = 0, j;
-
-		if (y->type != YAML_MAPPING_NODE)
+	if (map->n_kids < 4)
+		return 0;
+	keys = malloc(map->n_kids / 2 * sizeof(*keys));
+	if (!keys) {
+		fab_seterr(err, errlen, "%s: out of memory", map->doc->name);
+		return -ENOMEM;
+	}
+	for (i = 0; i < map->n_kids; i += 2)
+		if (map->kids[i]->kind == YD_SCALAR)
+			keys[n++] = map->kids[i];
+	qsort(keys, n, sizeof(*keys), cmp_key);
+	for (i = 1; i < n; i++) {
+		/* Groups are contiguous and in file order: keys[i - 1] is the first of its
+		 * group when keys[i] is the group's second. */
+		if (strcmp(keys[i]->text, keys[i - 1]->text) ||
+		    (i > 1 && !strcmp(keys[i - 1]->text, keys[i - 2]->text)))
 			continue;
-		if ((size_t)(y->data.mapping.pairs.top - y->data.mapping.pairs.start) > cap) {
-			yaml_node_t **nk;
-
-			cap = (size_t)(y->data.mapping.pairs.top - y->data.mapping.pairs.start);
-			nk = realloc(keys, cap * sizeof(*keys));
-			if (!nk) {
-				rc = -ENOMEM;
-				fab_seterr(err, errlen, "%s: out of memory", doc->name);
-				break;
-			}
-			keys = nk;
-		}
-		for (pr = y->data.mapping.pairs.start; pr < y->data.mapping.pairs.top; pr++) {
-			const struct yd_node *k = wrap(doc, pr->key);
-
-			if (k && k->y->type == YAML_SCALAR_NODE)
-				keys[n++] = k->y;
-		}
-		if (n < 2)
-			continue;
-		qsort(keys, n, sizeof(*keys), cmp_key);
-		for (j = 1; j < n; j++) {
-			if (strcmp((const char *)keys[j]->data.scalar.value,
-				   (const char *)keys[j - 1]->data.scalar.value))
-				continue;
-			if (!dup || keys[j]->start_mark.index < dup->start_mark.index) {
-				dup = keys[j];
-				first = keys[j - 1];
-			}
-			while (j + 1 < n && !strcmp((const char *)keys[j + 1]->data.scalar.value,
-						    (const char *)keys[j]->data.scalar.value))
-				j++;
-		}
-		if (dup) {
-			/* first is the earliest of its group only if groups are contiguous:
-			 * they are, sorted by text then node order. */
-			rc = yd_error(&doc->nodes[dup - doc->ydoc.nodes.start], err, errlen,
-				      "duplicate key \"%s\" (first at line %zu)",
-				      (const char *)dup->data.scalar.value,
-				      (size_t)first->start_mark.line + 1);
+		if (!dup || keys[i]->line < dup->line ||
+		    (keys[i]->line == dup->line && keys[i]->column < dup->column)) {
+			dup = keys[i];
+			first = keys[i - 1];
 		}
 	}
+	if (dup)
+		rc = yd_error(dup, err, errlen, "duplicate key \"%s\" (first at line %u, column %u)",
+			      dup->text, first->line, first->column);
 	free(keys);
 	return rc;
 }
 
-static int check_scalars(struct yd_doc *doc, char *err, size_t errlen)
+/* Refuses what a config file does not need and a loader would otherwise accept silently:
+ * tags (!!binary, !custom, and !!str on a number field), anchors and aliases. */
+static int check_props(struct yd_doc *doc, const yaml_event_t *ev, const char *anchor,
+		       const char *tag, char *err, size_t errlen)
 {
-	size_t i;
+	char what[160];
+	unsigned line = (unsigned)ev->start_mark.line + 1, col = (unsigned)ev->start_mark.column + 1;
 
-	for (i = 0; i < doc->n_nodes; i++) {
-		yaml_node_t *y = doc->nodes[i].y;
+	if (ev->type == YAML_ALIAS_EVENT) {
+		snprintf(what, sizeof(what),
+			 "aliases (*%.64s) and anchors are not supported: write the value out",
+			 anchor);
+		return seterr_at(doc->name, line, col, what, NULL, err, errlen);
+	}
+	if (anchor) {
+		snprintf(what, sizeof(what),
+			 "anchors (&%.64s) and aliases are not supported: write the value out",
+			 anchor);
+		return seterr_at(doc->name, line, col, what, NULL, err, errlen);
+	}
+	if (tag) {
+		static const char core[] = "tag:yaml.org,2002:";
 
-		if (y->type == YAML_SCALAR_NODE &&
-		    strlen((const char *)y->data.scalar.value) != y->data.scalar.length)
-			return yd_error(&doc->nodes[i], err, errlen,
-					"NUL character inside a scalar");
+		if (!strncmp(tag, core, sizeof(core) - 1))
+			snprintf(what, sizeof(what), "tags (!!%.64s) are not supported: write the "
+				 "plain value", tag + sizeof(core) - 1);
+		else
+			snprintf(what, sizeof(what), "tags (%.64s) are not supported: write the "
+				 "plain value", tag);
+		return seterr_at(doc->name, line, col, what, NULL, err, errlen);
 	}
 	return 0;
 }
 
-static int load(struct yd_doc *doc, yaml_parser_t *p, char *err, size_t errlen)
+static int compose_scalar(struct yd_doc *doc, struct yd_node *parent, const yaml_event_t *ev,
+			  char *err, size_t errlen)
 {
-	yaml_document_t extra;
-	size_t i;
+	struct yd_node *n;
+	size_t len = ev->data.scalar.length;
 	int rc;
 
-	if (!yaml_parser_load(p, &doc->ydoc))
-		return parser_error(doc->name, p, err, errlen);
-	doc->have_ydoc = true;
-	if (!yaml_document_get_root_node(&doc->ydoc)) {
-		fab_seterr(err, errlen, "%s:1:1: empty document", doc->name);
-		return -EINVAL;
-	}
-	/* A second document would be silently ignored: refuse it. */
-	if (!yaml_parser_load(p, &extra))
-		return parser_error(doc->name, p, err, errlen);
-	if (yaml_document_get_root_node(&extra)) {
-		fab_seterr(err, errlen, "%s:%zu:%zu: more than one YAML document", doc->name,
-			   (size_t)extra.start_mark.line + 1, (size_t)extra.start_mark.column + 1);
-		yaml_document_delete(&extra);
-		return -EINVAL;
-	}
-	yaml_document_delete(&extra);
-
-	doc->n_nodes = (size_t)(doc->ydoc.nodes.top - doc->ydoc.nodes.start);
-	doc->nodes = calloc(doc->n_nodes, sizeof(*doc->nodes));
-	if (!doc->nodes) {
-		fab_seterr(err, errlen, "%s: out of memory", doc->name);
-		return -ENOMEM;
-	}
-	for (i = 0; i < doc->n_nodes; i++) {
-		doc->nodes[i].doc = doc;
-		doc->nodes[i].y = &doc->ydoc.nodes.start[i];
-		doc->nodes[i].index = -1;
-	}
-	rc = link_parents(doc);
-	if (rc) {
-		fab_seterr(err, errlen, "%s: out of memory", doc->name);
-		return rc;
-	}
-	rc = check_scalars(doc, err, errlen);
+	rc = check_props(doc, ev, (const char *)ev->data.scalar.anchor,
+			 (const char *)ev->data.scalar.tag, err, errlen);
 	if (rc)
 		return rc;
-	return check_duplicates(doc, err, errlen);
+	n = node_new(doc, YD_SCALAR, &ev->start_mark);
+	if (!n || !(n->text = malloc(len + 1)) || attach(doc, parent, n))
+		return -ENOMEM;
+	memcpy(n->text, ev->data.scalar.value, len);
+	n->text[len] = '\0';
+	n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE ||
+		   ev->data.scalar.style == YAML_ANY_SCALAR_STYLE;
+	if (len > YD_MAX_SCALAR)
+		return yd_error(n, err, errlen, "scalar of %zu bytes: at most %d", len,
+				YD_MAX_SCALAR);
+	/* "\0" in a double-quoted scalar: every consumer would silently cut the value. */
+	if (memchr(n->text, '\0', len))
+		return yd_error(n, err, errlen, "NUL character inside a scalar");
+	return 0;
+}
+
+/* Builds doc from the event stream of p; text/len is the input, for reader errors. */
+static int compose(struct yd_doc *doc, yaml_parser_t *p, const char *text, size_t len,
+		   char *err, size_t errlen)
+{
+	struct yd_node *stack[YD_MAX_DEPTH];
+	size_t depth = 0;
+	bool have_doc = false, done = false;
+	int rc = 0;
+
+	while (!done && !rc) {
+		yaml_event_t ev;
+		struct yd_node *top = depth ? stack[depth - 1] : NULL, *n;
+
+		if (!yaml_parser_parse(p, &ev))
+			return parser_error(doc->name, p, text, len, err, errlen);
+		switch (ev.type) {
+		case YAML_STREAM_END_EVENT:
+			done = true;
+			break;
+		case YAML_DOCUMENT_START_EVENT:
+			/* A second document would be silently ignored: refuse it. */
+			if (have_doc)
+				rc = seterr_at(doc->name, (unsigned)ev.start_mark.line + 1,
+					       (unsigned)ev.start_mark.column + 1,
+					       "more than one YAML document", NULL, err, errlen);
+			have_doc = true;
+			break;
+		case YAML_ALIAS_EVENT:
+			rc = check_props(doc, &ev, (const char *)ev.data.alias.anchor, NULL, err,
+					 errlen);
+			break;
+		case YAML_SCALAR_EVENT:
+			rc = compose_scalar(doc, top, &ev, err, errlen);
+			break;
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT: {
+			bool seq = ev.type == YAML_SEQUENCE_START_EVENT;
+
+			rc = seq ? check_props(doc, &ev,
+					       (const char *)ev.data.sequence_start.anchor,
+					       (const char *)ev.data.sequence_start.tag, err, errlen)
+				 : check_props(doc, &ev,
+					       (const char *)ev.data.mapping_start.anchor,
+					       (const char *)ev.data.mapping_start.tag, err, errlen);
+			if (rc)
+				break;
+			/* Checked here, before the parser reads the inner levels: a file nested a
+			 * million deep costs YD_MAX_DEPTH events. */
+			if (depth == YD_MAX_DEPTH) {
+				char what[80];
+
+				snprintf(what, sizeof(what), "nested deeper than %d levels",
+					 YD_MAX_DEPTH);
+				rc = seterr_at(doc->name, (unsigned)ev.start_mark.line + 1,
+					       (unsigned)ev.start_mark.column + 1, what, NULL, err,
+					       errlen);
+				break;
+			}
+			n = node_new(doc, seq ? YD_SEQUENCE : YD_MAPPING, &ev.start_mark);
+			if (!n || attach(doc, top, n)) {
+				rc = -ENOMEM;
+				break;
+			}
+			stack[depth++] = n;
+			break;
+		}
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			if (!depth)
+				break; /* libyaml never sends one unopened */
+			n = stack[--depth];
+			if (n->kind == YD_MAPPING)
+				rc = check_duplicates(n, err, errlen);
+			break;
+		default: /* stream start, document end */
+			break;
+		}
+		yaml_event_delete(&ev);
+	}
+	if (rc == -ENOMEM)
+		fab_seterr(err, errlen, "%s: out of memory", doc->name);
+	if (!rc && !doc->root)
+		rc = seterr_at(doc->name, 1, 1, "empty document", NULL, err, errlen);
+	return rc;
 }
 
 static struct yd_doc *doc_new(const char *name)
@@ -701,7 +855,7 @@ static struct yd_doc *doc_new(const char *name)
 
 	if (!doc)
 		return NULL;
-	doc->name = strdup(name);
+	doc->name = fab_escape_dup(name);
 	if (!doc->name) {
 		free(doc);
 		return NULL;
@@ -711,11 +865,16 @@ static struct yd_doc *doc_new(const char *name)
 
 void yd_doc_free(struct yd_doc *doc)
 {
+	size_t i;
+
 	if (!doc)
 		return;
-	if (doc->have_ydoc)
-		yaml_document_delete(&doc->ydoc);
-	free(doc->nodes);
+	for (i = 0; i < doc->n_all; i++) {
+		free(doc->all[i]->text);
+		free(doc->all[i]->kids);
+		free(doc->all[i]);
+	}
+	free(doc->all);
 	free(doc->name);
 	free(doc);
 }
@@ -730,16 +889,29 @@ int yd_doc_load_string(const char *name, const char *text, size_t len, struct yd
 	*out = NULL;
 	doc = doc_new(name);
 	if (!doc) {
-		fab_seterr(err, errlen, "%s: out of memory", name);
+		fab_seterr(err, errlen, "out of memory");
 		return -ENOMEM;
+	}
+	if (len > YD_MAX_FILE) {
+		fab_seterr(err, errlen, "%s: %zu bytes: a config file has at most %d", doc->name,
+			   len, YD_MAX_FILE);
+		yd_doc_free(doc);
+		return -EFBIG;
+	}
+	rc = check_tabs(doc->name, text, len, err, errlen);
+	if (rc) {
+		yd_doc_free(doc);
+		return rc;
 	}
 	if (!yaml_parser_initialize(&p)) {
+		fab_seterr(err, errlen, "%s: out of memory", doc->name);
 		yd_doc_free(doc);
-		fab_seterr(err, errlen, "%s: out of memory", name);
 		return -ENOMEM;
 	}
+	/* Config files are UTF-8: reader errors then carry offsets into text itself. */
+	yaml_parser_set_encoding(&p, YAML_UTF8_ENCODING);
 	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
-	rc = load(doc, &p, err, errlen);
+	rc = compose(doc, &p, text, len, err, errlen);
 	yaml_parser_delete(&p);
 	if (rc) {
 		yd_doc_free(doc);
@@ -751,34 +923,49 @@ int yd_doc_load_string(const char *name, const char *text, size_t len, struct yd
 
 int yd_doc_load_file(const char *path, struct yd_doc **out, char *err, size_t errlen)
 {
-	yaml_parser_t p;
-	struct yd_doc *doc = NULL;
+	char *text = NULL, *name = NULL;
+	size_t len = 0, n;
 	FILE *f;
 	int rc;
 
 	*out = NULL;
+	name = fab_escape_dup(path);
+	if (!name) {
+		fab_seterr(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
 	f = fopen(path, "rb");
 	if (!f) {
 		rc = -errno;
-		fab_seterr(err, errlen, "%s: %s", path, strerror(errno));
-		return rc;
+		fab_seterr(err, errlen, "%s: %s", name, strerror(errno));
+		goto out;
 	}
-	doc = doc_new(path);
-	if (!doc || !yaml_parser_initialize(&p)) {
-		fab_seterr(err, errlen, "%s: out of memory", path);
+	/* One byte more than the limit tells a file at the limit from a longer one (or an
+	 * endless one: /dev/zero) without reading further. */
+	text = malloc(YD_MAX_FILE + 1);
+	if (!text) {
 		rc = -ENOMEM;
-		goto err_close;
+		fab_seterr(err, errlen, "%s: out of memory", name);
+		goto out;
 	}
-	yaml_parser_set_input_file(&p, f);
-	rc = load(doc, &p, err, errlen);
-	yaml_parser_delete(&p);
-	if (rc)
-		goto err_close;
-	fclose(f);
-	*out = doc;
-	return 0;
-err_close:
-	yd_doc_free(doc);
-	fclose(f);
+	while (len < YD_MAX_FILE + 1 && (n = fread(text + len, 1, YD_MAX_FILE + 1 - len, f)))
+		len += n;
+	if (ferror(f)) {
+		rc = errno ? -errno : -EIO;
+		fab_seterr(err, errlen, "%s: %s", name, strerror(-rc));
+		goto out;
+	}
+	if (len > YD_MAX_FILE) {
+		rc = -EFBIG;
+		fab_seterr(err, errlen, "%s: larger than %d bytes: not a config file", name,
+			   YD_MAX_FILE);
+		goto out;
+	}
+	rc = yd_doc_load_string(path, text, len, out, err, errlen);
+out:
+	if (f)
+		fclose(f);
+	free(text);
+	free(name);
 	return rc;
 }

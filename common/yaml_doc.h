@@ -1,4 +1,4 @@
-/* yaml_doc: a YAML document (libyaml's document API) with typed accessors whose
+/* yaml_doc: a YAML document (composed from libyaml's events) with typed accessors whose
  * errors read "FILE:LINE:COLUMN: PATH: message" (1-based), for every config loader. */
 #ifndef FABRIC_YAML_DOC_H
 #define FABRIC_YAML_DOC_H
@@ -26,17 +26,31 @@ struct yd_enum {
 };
 
 /* Loading. The first document of the stream is loaded; a second document is an
- * error, so is an empty stream. A mapping with the same scalar key twice is an
- * error at the second key ("duplicate key \"x\" (first at line L)").
- * Errors: -errno of fopen, -EINVAL (YAML syntax, with libyaml's line:column),
- * -ENOMEM. The file name used in messages is the path as given. */
+ * error, so is an empty stream. The file is UTF-8 YAML 1.1 without the features a config
+ * file has no use for; each of these is an error at its FILE:LINE:COLUMN:
+ *   - a tag of any kind (!!str, !!binary, !custom, !): values are plain;
+ *   - an anchor (&a) or an alias (*a): no sharing, so no expansion to bound;
+ *   - nesting deeper than YD_MAX_DEPTH collections (checked while parsing, so a file
+ *     nested a million deep stops at once);
+ *   - a scalar longer than YD_MAX_SCALAR bytes, or holding a NUL ("\0");
+ *   - a tab character anywhere (YAML indents with spaces);
+ *   - invalid UTF-8 or a control character (libyaml's reader, its byte offset turned
+ *     into line:column);
+ *   - a mapping with the same scalar key twice, at the second key:
+ *     "duplicate key \"x\" (first at line L, column C)".
+ * Errors: -errno of fopen/fread, -EFBIG (over YD_MAX_FILE bytes), -EINVAL (anything
+ * above, YAML syntax), -ENOMEM. Every message is one line: input text in it (the file
+ * name too) is escaped with fab_escape (text_escape.h). */
+#define YD_MAX_DEPTH 64
+#define YD_MAX_SCALAR 4096      /* bytes: a path (PATH_MAX) is the longest real value */
+#define YD_MAX_FILE (1 << 20)   /* bytes: real config files are a few KiB */
 int yd_doc_load_file(const char *path, struct yd_doc **out, char *err, size_t errlen);
 /* Same from memory; name is what messages print as FILE. */
 int yd_doc_load_string(const char *name, const char *text, size_t len, struct yd_doc **out,
 		       char *err, size_t errlen);
 void yd_doc_free(struct yd_doc *doc); /* NULL is a no-op */
 
-const char *yd_doc_name(const struct yd_doc *doc);
+const char *yd_doc_name(const struct yd_doc *doc); /* as messages print it: escaped */
 const struct yd_node *yd_root(const struct yd_doc *doc);
 
 /* Node facts. Line and column are 1-based (start of the node's text). */
@@ -96,10 +110,15 @@ int yd_map_enum(const struct yd_node *map, const char *key, bool required,
 		const struct yd_enum *table, int *out, char *err, size_t errlen);
 
 /* Writes "FILE:LINE:COL: PATH: message" about n into err (no "PATH: " for the root)
- * and returns -EINVAL, so loaders can `return yd_error(n, err, errlen, ...)`. */
+ * and returns -EINVAL, so loaders can `return yd_error(n, err, errlen, ...)`. The path
+ * and message are escaped (text_escape.h): pass input text raw. */
 int yd_error(const struct yd_node *n, char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 int yd_verror(const struct yd_node *n, char *err, size_t errlen, const char *fmt, va_list ap)
 	__attribute__((format(printf, 4, 0)));
+/* Like yd_error, then ": cause" as it is: for an error message from another loader
+ * (already escaped), so that it is not escaped twice. */
+int yd_error_cause(const struct yd_node *n, char *err, size_t errlen, const char *cause,
+		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 #endif

@@ -297,7 +297,7 @@ static void test_errors(void **state)
 	       "11:42: slots[1].card.serial: duplicate card serial (also slots[0] at line 9)");
 	/* a key in a mapping twice (yaml_doc) */
 	expect(t, HEAD "name: u\n" PORTS "slots: []\n", -EINVAL,
-	       "4:1: duplicate key \"name\" (first at line 1)");
+	       "4:1: duplicate key \"name\" (first at line 1, column 1)");
 	/* profiles */
 	snprintf(want, sizeof(want),
 		 "9:21: slots[0].card.profile: no profile \"nope\" in %s", PROFILES);

@@ -401,7 +401,7 @@ static void test_err_syntax(void **state)
 		   "sequence at 2:11)");
 	expect_err("", -EINVAL, "fabric.yaml:1:1: empty document");
 	expect_err("control: {}\ncontrol: {}\n" GOOD_CHASSIS, -EINVAL,
-		   "fabric.yaml:2:1: duplicate key \"control\" (first at line 1)");
+		   "fabric.yaml:2:1: duplicate key \"control\" (first at line 1, column 1)");
 }
 
 static void test_err_unknown_keys(void **state)

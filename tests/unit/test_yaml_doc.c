@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -159,9 +160,9 @@ static void test_duplicates(void **state)
 
 	assert_int_equal(load_err("a: 1\nb:\n  x: 1\n  y: 2\n  x: 3\n", err, sizeof(err)),
 			 -EINVAL);
-	assert_string_equal(err, "t.yaml:5:3: b: duplicate key \"x\" (first at line 3)");
+	assert_string_equal(err, "t.yaml:5:3: b: duplicate key \"x\" (first at line 3, column 3)");
 	assert_int_equal(load_err("a: 1\nb: 2\na: 3\n", err, sizeof(err)), -EINVAL);
-	assert_string_equal(err, "t.yaml:3:1: duplicate key \"a\" (first at line 1)");
+	assert_string_equal(err, "t.yaml:3:1: duplicate key \"a\" (first at line 1, column 1)");
 }
 
 static void test_parse_errors(void **state)
@@ -186,20 +187,186 @@ static void test_parse_errors(void **state)
 	assert_int_equal(strlen(err), 7);
 }
 
-static void test_aliases_and_cycles(void **state)
+/* Load errors, exactly. */
+static void expect_err(const char *text, size_t len, int want_rc, const char *want)
+{
+	struct yd_doc *doc = (struct yd_doc *)0x1;
+	char err[512] = "";
+	int rc = yd_doc_load_string("t.yaml", text, len, &doc, err, sizeof(err));
+
+	assert_null(doc);
+	if (rc != want_rc || strcmp(err, want))
+		fail_msg("rc %d (want %d)\n  got:  %s\n  want: %s", rc, want_rc, err, want);
+}
+
+#define EXPECT_ERR(text, want) expect_err(text, sizeof(text) - 1, -EINVAL, want)
+
+static void test_aliases_refused(void **state)
 {
 	(void)state;
-	struct yd_doc *doc = load("base: &b {x: 1}\nother: *b\nself: &s [*s]\n");
-	const struct yd_node *o = yd_map_get(yd_root(doc), "other");
-	char path[64];
+	/* Sharing is how a small file becomes a huge (or cyclic) document: none at all. */
+	EXPECT_ERR("base: &b {x: 1}\nother: *b\n",
+		   "t.yaml:1:7: anchors (&b) and aliases are not supported: write the value out");
+	EXPECT_ERR("a: *nope\n",
+		   "t.yaml:1:4: aliases (*nope) and anchors are not supported: write the value out");
+	EXPECT_ERR("self: &s [*s]\n",
+		   "t.yaml:1:7: anchors (&s) and aliases are not supported: write the value out");
+	EXPECT_ERR("a: [&x 1]\n",
+		   "t.yaml:1:5: anchors (&x) and aliases are not supported: write the value out");
+}
 
-	assert_int_equal(yd_kind(o), YD_MAPPING);
-	/* A shared node reports the path it was first reached by. */
-	yd_path(yd_map_get(o, "x"), path, sizeof(path));
-	assert_string_equal(path, "base.x");
-	yd_path(yd_seq_at(yd_map_get(yd_root(doc), "self"), 0), path, sizeof(path));
-	assert_string_equal(path, "self");
+static void test_tags_refused(void **state)
+{
+	(void)state;
+	EXPECT_ERR("a: 1\nb: !!binary aGVsbG8=\n",
+		   "t.yaml:2:4: tags (!!binary) are not supported: write the plain value");
+	EXPECT_ERR("a: !custom x\n",
+		   "t.yaml:1:4: tags (!custom) are not supported: write the plain value");
+	/* !!str would make a number field's value a string: the loaders read the text. */
+	EXPECT_ERR("n: !!str 12\n",
+		   "t.yaml:1:4: tags (!!str) are not supported: write the plain value");
+	EXPECT_ERR("hooks_dir: !!null\n",
+		   "t.yaml:1:12: tags (!!null) are not supported: write the plain value");
+	EXPECT_ERR("a: ! x\n", "t.yaml:1:4: tags (!) are not supported: write the plain value");
+	EXPECT_ERR("s: !!seq [1]\n",
+		   "t.yaml:1:4: tags (!!seq) are not supported: write the plain value");
+	EXPECT_ERR("!!map\na: 1\n",
+		   "t.yaml:1:1: tags (!!map) are not supported: write the plain value");
+	EXPECT_ERR("%TAG !e! tag:example.com,2000:\n---\na: !e!x 1\n",
+		   "t.yaml:3:4: tags (tag:example.com,2000:x) are not supported: write the plain "
+		   "value");
+	/* Plain and quoted scalars carry no explicit tag. */
+	yd_doc_free(load("a: 'x'\nb: \"1\"\nc: 1\n"));
+}
+
+/* n collections nested in flow style, then closed when close is set. */
+static char *nested(size_t n, bool close)
+{
+	char *s = malloc(2 * n + 1);
+
+	assert_non_null(s);
+	memset(s, '[', n);
+	if (close)
+		memset(s + n, ']', n);
+	s[close ? 2 * n : n] = '\0';
+	return s;
+}
+
+static void test_depth(void **state)
+{
+	(void)state;
+	char err[256], want[128];
+	char *s = nested(YD_MAX_DEPTH, true);
+	struct yd_doc *doc = load(s);
+
+	free(s);
 	yd_doc_free(doc);
+	s = nested(YD_MAX_DEPTH + 1, true);
+	snprintf(want, sizeof(want), "t.yaml:1:%d: nested deeper than 64 levels", YD_MAX_DEPTH + 1);
+	expect_err(s, strlen(s), -EINVAL, want);
+	free(s);
+	/* Block style counts the same. */
+	{
+		char block[8192] = "";
+		size_t pos = 0;
+
+		for (int i = 0; i <= YD_MAX_DEPTH; i++)
+			pos += (size_t)snprintf(block + pos, sizeof(block) - pos, "%*sk%d:\n", i, "", i);
+		snprintf(block + pos, sizeof(block) - pos, "%*sleaf\n", YD_MAX_DEPTH + 1, "");
+		snprintf(want, sizeof(want), "t.yaml:%d:%d: nested deeper than 64 levels",
+			 YD_MAX_DEPTH + 1, YD_MAX_DEPTH + 1);
+		expect_err(block, strlen(block), -EINVAL, want);
+	}
+	/* A million deep (issue 18): refused at level 65, not after reading it all. */
+	s = nested(1000000, false);
+	assert_int_equal(yd_doc_load_string("t.yaml", s, strlen(s), &doc, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "t.yaml:1:65: nested deeper than 64 levels");
+	free(s);
+	s = nested(1000000, true);
+	assert_int_equal(yd_doc_load_string("t.yaml", s, strlen(s), &doc, err, sizeof(err)),
+			 -EFBIG);
+	free(s);
+}
+
+static void test_scalar_limits(void **state)
+{
+	(void)state;
+	char *s = malloc(YD_MAX_SCALAR + 16);
+	struct yd_doc *doc;
+
+	assert_non_null(s);
+	memcpy(s, "a: ", 3);
+	memset(s + 3, 'x', YD_MAX_SCALAR);
+	strcpy(s + 3 + YD_MAX_SCALAR, "\n");
+	doc = load(s);
+	assert_int_equal(strlen(yd_scalar(yd_map_get(yd_root(doc), "a"))), YD_MAX_SCALAR);
+	yd_doc_free(doc);
+	memset(s + 3, 'x', YD_MAX_SCALAR + 1);
+	strcpy(s + 4 + YD_MAX_SCALAR, "\n");
+	expect_err(s, strlen(s), -EINVAL, "t.yaml:1:4: a: scalar of 4097 bytes: at most 4096");
+	free(s);
+	/* Keys are scalars too. */
+	EXPECT_ERR("a: \"x\\0y\"\n", "t.yaml:1:4: a: NUL character inside a scalar");
+}
+
+static void test_tabs_refused(void **state)
+{
+	(void)state;
+	EXPECT_ERR("a: 1\nb:\t2\n", "t.yaml:2:3: tab character: indent and separate with spaces");
+	EXPECT_ERR("a:\n\tb: 2\n", "t.yaml:2:1: tab character: indent and separate with spaces");
+	EXPECT_ERR("a: 1 #\tnote\n",
+		   "t.yaml:1:7: tab character: indent and separate with spaces");
+	/* Columns count characters, not bytes. */
+	EXPECT_ERR("d: \"\xc3\xa9\xc3\xa9\"\t\n",
+		   "t.yaml:1:8: tab character: indent and separate with spaces");
+	/* "\t" written as an escape is a value, not a tab in the file. */
+	yd_doc_free(load("a: \"x\\ty\"\n"));
+}
+
+static void test_reader_errors_positioned(void **state)
+{
+	(void)state;
+	/* libyaml reports these by byte offset: they read line:column like the rest. */
+	EXPECT_ERR("a: 1\nb: x\xffy\n", "t.yaml:2:5: invalid leading UTF-8 octet (0xff)");
+	EXPECT_ERR("a: 1\r\nb: \xc3\xa9\x07\n",
+		   "t.yaml:2:5: control characters are not allowed (0x07)");
+	EXPECT_ERR("a: 1\nbb: 2\nc: \x1b[2J\n",
+		   "t.yaml:3:4: control characters are not allowed (0x1b)");
+	EXPECT_ERR("a: 1\nb: 2\0\n", "t.yaml:2:5: NUL byte (not allowed in YAML text)");
+	EXPECT_ERR("a: \xe2\x82\n", "t.yaml:1:5: invalid trailing UTF-8 octet (0x0a)");
+	EXPECT_ERR("a: 1\nb: \xed\xa0\x80\n", "t.yaml:2:4: invalid Unicode character (0xd800)");
+}
+
+static void test_errors_escaped(void **state)
+{
+	(void)state;
+	static const char *const allowed[] = { "a", NULL };
+	struct yd_doc *doc = load("a: \"x\\ny\\e[2J\"\n\"k\\r\\u202e\": 1\n");
+	uint64_t v;
+	char err[256];
+
+	/* An error is one line: input text in it is escaped, never raw. */
+	assert_int_equal(yd_map_uint(yd_root(doc), "a", true, 0, 9, &v, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "t.yaml:1:4: a: expected an unsigned integer, got \"x\\ny\\e[2J\"");
+	assert_int_equal(yd_check_keys(yd_root(doc), allowed, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "t.yaml:2:1: unknown key \"k\\r\\u202e\" (allowed: a)");
+	assert_int_equal(yd_error_cause(yd_root(doc), err, sizeof(err), "b.yaml:1:1: \\n kept",
+					"in \"%s\"", "x\ny"),
+			 -EINVAL);
+	assert_string_equal(err, "t.yaml:1:1: in \"x\\ny\": b.yaml:1:1: \\n kept");
+	yd_doc_free(doc);
+	{
+		struct yd_doc *d = (struct yd_doc *)0x1;
+
+		assert_int_equal(yd_doc_load_string("bad\nname\x1b.yaml", "a: *x\n", 6, &d, err,
+						    sizeof(err)),
+				 -EINVAL);
+		assert_string_equal(err, "bad\\nname\\e.yaml:1:4: aliases (*x) and anchors are not "
+					 "supported: write the value out");
+		assert_int_equal(yd_doc_load_file("/nonexistent/a\nb", &d, err, sizeof(err)), -ENOENT);
+		assert_string_equal(err, "/nonexistent/a\\nb: No such file or directory");
+	}
 }
 
 static void test_file(void **state)
@@ -232,6 +399,29 @@ static void test_file(void **state)
 	}
 	yd_doc_free(doc);
 	yd_doc_free(NULL);
+	/* A file over YD_MAX_FILE is refused before it is parsed; so is an endless one. */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	for (int i = 0; i <= YD_MAX_FILE / 8; i++)
+		fputs("# 45678\n", f);
+	fclose(f);
+	assert_int_equal(yd_doc_load_file(path, &doc, err, sizeof(err)), -EFBIG);
+	assert_non_null(strstr(err, ": larger than 1048576 bytes: not a config file"));
+	assert_int_equal(yd_doc_load_file("/dev/zero", &doc, err, sizeof(err)), -EFBIG);
+	/* A million-deep flow collection in a file stops at the depth limit (issue 18). */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	for (int i = 0; i < 1000000; i++)
+		fputc('[', f);
+	fclose(f);
+	assert_int_equal(yd_doc_load_file(path, &doc, err, sizeof(err)), -EINVAL);
+	{
+		char want[128];
+
+		snprintf(want, sizeof(want), "%s:1:65: nested deeper than 64 levels", path);
+		assert_string_equal(err, want);
+	}
+	assert_null(doc);
 	unlink(path);
 	rmdir(dir);
 }
@@ -244,7 +434,13 @@ int main(void)
 		cmocka_unit_test(test_check_keys),
 		cmocka_unit_test(test_duplicates),
 		cmocka_unit_test(test_parse_errors),
-		cmocka_unit_test(test_aliases_and_cycles),
+		cmocka_unit_test(test_aliases_refused),
+		cmocka_unit_test(test_tags_refused),
+		cmocka_unit_test(test_depth),
+		cmocka_unit_test(test_scalar_limits),
+		cmocka_unit_test(test_tabs_refused),
+		cmocka_unit_test(test_reader_errors_positioned),
+		cmocka_unit_test(test_errors_escaped),
 		cmocka_unit_test(test_file),
 	};
 
