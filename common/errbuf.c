@@ -3,6 +3,9 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+
+#include "text_escape.h"
 
 void fab_seterr(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -13,4 +16,17 @@ void fab_seterr(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
+}
+
+void fab_seterr_escaped(char *err, size_t errlen, const char *fmt, ...)
+{
+	char raw[1024];
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	va_end(ap);
+	fab_escape(err, errlen, raw, strlen(raw));
 }

@@ -9,4 +9,9 @@
 void fab_seterr(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Like fab_seterr, with the formatted text escaped (text_escape.h): for a message that
+ * quotes untrusted text (a file name, a value), so that it stays one line. */
+void fab_seterr_escaped(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 #endif

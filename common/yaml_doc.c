@@ -276,6 +276,23 @@ int yd_map_require(const struct yd_node *map, const char *key, const struct yd_n
 	return 0;
 }
 
+int yd_map_opt(const struct yd_node *map, const char *key, const struct yd_node **out,
+	       char *err, size_t errlen)
+{
+	int rc = yd_expect_map(map, err, errlen);
+
+	*out = NULL;
+	if (rc)
+		return rc;
+	*out = yd_map_get(map, key);
+	if (*out && yd_is_null(*out)) {
+		rc = yd_error(*out, err, errlen,
+			      "expected a value, got null (leave the key out for the default)");
+		*out = NULL;
+	}
+	return rc;
+}
+
 int yd_check_keys(const struct yd_node *map, const char *const allowed[], char *err,
 		  size_t errlen)
 {
@@ -347,7 +364,7 @@ int yd_get_uint(const struct yd_node *n, uint64_t min, uint64_t max, uint64_t *o
 	const char *s = yd_scalar(n);
 	const char *p;
 	uint64_t v = 0;
-	unsigned base = 10;
+	unsigned base = 10, digits = 0;
 	char got[64];
 
 	if (!s || !is_plain(n) || !*s)
@@ -377,7 +394,10 @@ int yd_get_uint(const struct yd_node *n, uint64_t min, uint64_t max, uint64_t *o
 			return -ERANGE;
 		}
 		v = v * base + d;
+		digits++;
 	}
+	if (!digits) /* "0x_" */
+		goto bad;
 	if (v < min || v > max) {
 		yd_error(n, err, errlen, "value %s out of range %llu..%llu", s,
 			 (unsigned long long)min, (unsigned long long)max);

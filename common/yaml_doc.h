@@ -69,6 +69,11 @@ const struct yd_node *yd_map_value_at(const struct yd_node *map, size_t i);
 /* Like yd_map_get but a missing key is an error at the mapping: -ENOENT. */
 int yd_map_require(const struct yd_node *map, const char *key, const struct yd_node **out,
 		   char *err, size_t errlen);
+/* An optional key: *out is its value, or NULL when absent. A null value (~, null, empty)
+ * is not taken for absent: -EINVAL "expected a value, got null (leave the key out for
+ * the default)", so that `hooks_dir: ~` is never silently the default. */
+int yd_map_opt(const struct yd_node *map, const char *key, const struct yd_node **out,
+	       char *err, size_t errlen);
 /* Checks that n is a mapping (else -EINVAL "expected a mapping, got a sequence") whose
  * keys are all scalars in allowed (NULL-terminated); the first other key is reported
  * at its own position: "unknown key \"x\" (allowed: a, b, c)", -EINVAL. */

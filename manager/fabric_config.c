@@ -12,6 +12,7 @@
 
 #include "endpoint.h"
 #include "env_expand.h"
+#include "errbuf.h"
 #include "yaml_doc.h"
 
 #define NAME_MAX_LEN 63
@@ -190,19 +191,19 @@ struct loader {
 	size_t errlen;
 };
 
-/* The value of an optional key, NULL when absent or null. */
-static const struct yd_node *opt(const struct yd_node *map, const char *key)
+/* The value of an optional key in *out, NULL when absent; a null value is an error (no
+ * key of fabric.yaml means "disabled" by null: leave the key out). */
+static int opt(struct loader *ld, const struct yd_node *map, const char *key,
+	       const struct yd_node **out)
 {
-	const struct yd_node *v = yd_map_get(map, key);
-
-	return v && !yd_is_null(v) ? v : NULL;
+	return yd_map_opt(map, key, out, ld->err, ld->errlen);
 }
 
 /* A check that produced a reason: report it at node n. */
 static int at(struct loader *ld, const struct yd_node *n, int rc, const char *why)
 {
 	if (rc == -ENOMEM) {
-		snprintf(ld->err, ld->errlen, "%s: out of memory", ld->cfg->file);
+		fab_seterr_escaped(ld->err, ld->errlen, "%s: out of memory", ld->cfg->file);
 		return rc;
 	}
 	yd_error(n, ld->err, ld->errlen, "%s", why);
@@ -222,7 +223,7 @@ static int dup_str(struct loader *ld, const char *s, char **out)
 {
 	*out = strdup(s);
 	if (!*out) {
-		snprintf(ld->err, ld->errlen, "%s: out of memory", ld->cfg->file);
+		fab_seterr_escaped(ld->err, ld->errlen, "%s: out of memory", ld->cfg->file);
 		return -ENOMEM;
 	}
 	return 0;
@@ -246,13 +247,13 @@ static int load_name(struct loader *ld, const struct yd_node *e, const struct yd
 static int load_path(struct loader *ld, const struct yd_node *map, const char *key,
 		     bool socket, char **out)
 {
-	const struct yd_node *n = opt(map, key);
+	const struct yd_node *n;
 	const char *s;
 	char why[256], exp[PATH_MAX];
-	int rc;
+	int rc = opt(ld, map, key, &n);
 
-	if (!n)
-		return 0;
+	if (rc || !n)
+		return rc;
 	rc = get_str(ld, n, &s);
 	if (rc)
 		return rc;
@@ -278,7 +279,8 @@ static int load_control(struct loader *ld, const struct yd_node *map)
 	rc = load_path(ld, map, "socket", true, &cfg->socket_path);
 	if (rc)
 		return rc;
-	n = opt(map, "mode");
+	if ((rc = opt(ld, map, "mode", &n)))
+		return rc;
 	if (n) {
 		/* Plain 0660 is a YAML 1.1 octal integer, quoted "0660" a string: the text is the
 		 * same either way, so read the text. */
@@ -291,7 +293,8 @@ static int load_control(struct loader *ld, const struct yd_node *map)
 		if (rc)
 			return at(ld, n, rc, why);
 	}
-	n = opt(map, "group");
+	if ((rc = opt(ld, map, "group", &n)))
+		return rc;
 	if (n) {
 		rc = get_str(ld, n, &s);
 		if (!rc)
@@ -329,7 +332,8 @@ static int load_timeouts(struct loader *ld, const struct yd_node *map)
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		uint64_t v;
 
-		n = opt(map, t[i].key);
+		if ((rc = opt(ld, map, t[i].key, &n)))
+			return rc;
 		if (!n)
 			continue;
 		rc = yd_get_uint(n, t[i].min, t[i].max, &v, ld->err, ld->errlen);
@@ -338,9 +342,9 @@ static int load_timeouts(struct loader *ld, const struct yd_node *map)
 		*(uint32_t *)((char *)to + t[i].off) = (uint32_t)v;
 	}
 	if (to->reconnect_min_ms > to->reconnect_max_ms) {
-		n = opt(map, "reconnect_max_ms");
+		n = yd_map_get(map, "reconnect_max_ms");
 		if (!n)
-			n = opt(map, "reconnect_min_ms");
+			n = yd_map_get(map, "reconnect_min_ms");
 		return yd_error(n, ld->err, ld->errlen,
 				"reconnect_min_ms (%u) is above reconnect_max_ms (%u)",
 				(unsigned)to->reconnect_min_ms, (unsigned)to->reconnect_max_ms);
@@ -350,13 +354,14 @@ static int load_timeouts(struct loader *ld, const struct yd_node *map)
 
 static int load_reconcile(struct loader *ld, const struct yd_node *map)
 {
+	const struct yd_node *n;
 	int rc, v = ld->cfg->reconcile;
 
 	rc = yd_check_keys(map, reconcile_keys, ld->err, ld->errlen);
 	if (rc)
 		return rc;
-	if (!opt(map, "unexpected_bindings"))
-		return 0;
+	if ((rc = opt(ld, map, "unexpected_bindings", &n)) || !n)
+		return rc;
 	rc = yd_map_enum(map, "unexpected_bindings", false, reconcile_table, &v, ld->err,
 			 ld->errlen);
 	if (rc)
@@ -392,7 +397,7 @@ static int load_hosts(struct loader *ld, const struct yd_node *seq, struct fm_fa
 			*seen = ns;
 		if (!ns || !ch->hosts || !port_line) {
 			rc = -ENOMEM;
-			snprintf(ld->err, ld->errlen, "%s: out of memory", ld->cfg->file);
+			fab_seterr_escaped(ld->err, ld->errlen, "%s: out of memory", ld->cfg->file);
 			goto out;
 		}
 	}
@@ -424,8 +429,8 @@ static int load_hosts(struct loader *ld, const struct yd_node *seq, struct fm_fa
 		(*seen)[*n_seen].line = yd_line(nn);
 		(*n_seen)++;
 
-		pn = opt(e, "port");
-		pnn = opt(e, "port_name");
+		if ((rc = opt(ld, e, "port", &pn)) || (rc = opt(ld, e, "port_name", &pnn)))
+			goto out;
 		if (!pn == !pnn) {
 			rc = yd_error(e, ld->err, ld->errlen,
 				      "give the switch's host port as \"port\" (number) or "
@@ -485,7 +490,7 @@ static int load_chassis(struct loader *ld, const struct yd_node *seq)
 		return yd_error(seq, ld->err, ld->errlen, "at least one chassis is needed");
 	cfg->chassis = calloc(n, sizeof(*cfg->chassis));
 	if (!cfg->chassis) {
-		snprintf(ld->err, ld->errlen, "%s: out of memory", cfg->file);
+		fab_seterr_escaped(ld->err, ld->errlen, "%s: out of memory", cfg->file);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -531,7 +536,8 @@ static int load_chassis(struct loader *ld, const struct yd_node *seq)
 			}
 		}
 
-		hn = opt(e, "hosts");
+		if ((rc = opt(ld, e, "hosts", &hn)))
+			goto out;
 		if (hn) {
 			rc = load_hosts(ld, hn, ch, &seen, &n_seen);
 			if (rc)
@@ -552,8 +558,7 @@ static int load_doc(struct loader *ld, const struct yd_doc *doc)
 	rc = yd_check_keys(root, top_keys, ld->err, ld->errlen);
 	if (rc)
 		return rc;
-	n = opt(root, "control");
-	if (n && (rc = load_control(ld, n)))
+	if ((rc = opt(ld, root, "control", &n)) || (n && (rc = load_control(ld, n))))
 		return rc;
 	rc = load_path(ld, root, "state_dir", false, &ld->cfg->state_dir);
 	if (rc)
@@ -561,11 +566,9 @@ static int load_doc(struct loader *ld, const struct yd_doc *doc)
 	rc = load_path(ld, root, "hooks_dir", false, &ld->cfg->hooks_dir);
 	if (rc)
 		return rc;
-	n = opt(root, "timeouts");
-	if (n && (rc = load_timeouts(ld, n)))
+	if ((rc = opt(ld, root, "timeouts", &n)) || (n && (rc = load_timeouts(ld, n))))
 		return rc;
-	n = opt(root, "reconcile");
-	if (n && (rc = load_reconcile(ld, n)))
+	if ((rc = opt(ld, root, "reconcile", &n)) || (n && (rc = load_reconcile(ld, n))))
 		return rc;
 	rc = yd_map_require(root, "chassis", &n, ld->err, ld->errlen);
 	if (rc)
@@ -608,7 +611,7 @@ static int load_common(const struct yd_doc *doc, const char *file, const char *b
 
 	ld.cfg = config_new(file, base_dir);
 	if (!ld.cfg) {
-		snprintf(err, errlen, "%s: out of memory", file);
+		fab_seterr_escaped(err, errlen, "%s: out of memory", file);
 		return -ENOMEM;
 	}
 	rc = load_doc(&ld, doc);
@@ -654,7 +657,8 @@ int fm_fabric_config_load_file(const char *path, struct fm_fabric_config **out, 
 		dir = realpath(dirname(copy), NULL);
 	if (!dir) {
 		rc = copy ? -errno : -ENOMEM;
-		snprintf(err, errlen, "%s: cannot resolve its directory: %s", path, strerror(-rc));
+		fab_seterr_escaped(err, errlen, "%s: cannot resolve its directory: %s", path,
+				   strerror(-rc));
 		goto out;
 	}
 	rc = load_common(doc, path, dir, out, err, errlen);
@@ -677,8 +681,8 @@ int fm_fabric_config_load_string(const char *name, const char *text, size_t len,
 	dir = absolute_dir(base_dir ? base_dir : ".");
 	if (!dir) {
 		rc = errno ? -errno : -ENOMEM;
-		snprintf(err, errlen, "%s: cannot resolve the base directory: %s", name,
-			 strerror(-rc));
+		fab_seterr_escaped(err, errlen, "%s: cannot resolve the base directory: %s", name,
+				   strerror(-rc));
 		return rc;
 	}
 	rc = yd_doc_load_string(name, text, len, &doc, err, errlen);
@@ -783,7 +787,7 @@ int fm_fabric_config_override(struct fm_fabric_config *cfg, const char *key, con
 out:
 	free(cwd);
 	if (rc)
-		snprintf(err, errlen, "%s: %s", key, why);
+		fab_seterr_escaped(err, errlen, "%s: %s", key, why);
 	return rc;
 }
 
@@ -803,7 +807,7 @@ int fm_fabric_config_fill_defaults(struct fm_fabric_config *cfg, const char *xdg
 			goto nomem;
 		if (check_socket_path(v, why, sizeof(why))) {
 			free(v);
-			snprintf(err, errlen, "control.socket: %s", why);
+			fab_seterr_escaped(err, errlen, "control.socket: %s", why);
 			return -EINVAL;
 		}
 		cfg->socket_path = v;

@@ -15,7 +15,7 @@
  *     mode: "0660"              # octal, 3-4 digits, at most 0777, must include 0600
  *     group: NAME               # may call mutating methods (with root and fabricd's uid)
  *   state_dir: PATH             # SQLite intent store
- *   hooks_dir: PATH             # run-parts directory; absent = no hooks
+ *   hooks_dir: PATH             # run-parts directory; left out = no hooks
  *   timeouts:                   # optional; all in milliseconds
  *     managed_unbind_ms: 30000  hook_ms: 10000  switch_request_ms: 5000
  *     reconnect_min_ms: 100     reconnect_max_ms: 10000
@@ -34,7 +34,11 @@
  * directory: prefer absolute or ${VAR} paths for sockets both read). Absent socket and
  * state_dir stay NULL until fm_fabric_config_fill_defaults(); fabricd's flags and
  * environment win over the file through fm_fabric_config_override().
- * Every error reads "FILE:LINE:COLUMN: KEY.PATH: message".
+ * A key given with a null value (`hooks_dir: ~`, `hooks_dir:`, null) is an error, never the
+ * default: leave the key out (or comment it out) for that. The YAML itself is read by
+ * common/yaml_doc.h: UTF-8, no tags, anchors, aliases or tabs, nesting at most 64 deep.
+ * Every error reads "FILE:LINE:COLUMN: KEY.PATH: message", on one line (input text in it
+ * is escaped).
  */
 
 enum fm_fabric_reconcile {

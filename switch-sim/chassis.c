@@ -304,8 +304,8 @@ static int use_profile(const struct yd_node *n, const char *name, const struct s
 				cfg->profiles_dir);
 	if (rc == -ENOMEM)
 		return rc;
-	if (rc)
-		return yd_error(n, c->err, c->errlen, "profile \"%s\": %s", name, why);
+	if (rc) /* why is the profile loader's message, already escaped */
+		return yd_error_cause(n, c->err, c->errlen, why, "profile \"%s\"", name);
 	np = realloc(cfg->profiles, (cfg->n_profiles + 1) * sizeof(*np));
 	if (!np) {
 		sim_profile_free(p);
@@ -515,7 +515,7 @@ int sim_chassis_load(const char *path, struct sim_chassis_cfg **out, char *err, 
 	if (!rc)
 		rc = parse_chassis(doc, &c);
 	if (rc == -ENOMEM)
-		fab_seterr(err, errlen, "%s: out of memory", path);
+		fab_seterr_escaped(err, errlen, "%s: out of memory", path);
 	else if (rc && doc)
 		rc = -EINVAL; /* a missing key is a content error, not a missing file */
 	yd_doc_free(doc);

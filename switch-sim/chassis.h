@@ -12,7 +12,9 @@
 #include "endpoint.h"
 #include "profile.h"
 
-/* Chassis file schema (unknown keys are errors; "=" gives a default):
+/* Chassis file schema (unknown keys are errors; "=" gives a default; a null value is an
+ * error except for card; the YAML rules — UTF-8, no tags, anchors, aliases or tabs,
+ * nesting at most 64 deep — are common/yaml_doc.h's, as for profiles and fabric.yaml):
  *
  *   name: rack1                    required; [A-Za-z0-9_.-], the CHASSIS: prefix
  *   model: "MRS-4000"              = "mriov-sim"
@@ -42,7 +44,8 @@
  *   slots:                         required, 0..256 entries
  *     - number: 1                  required, unique, 0..8191 (Physical Slot Number)
  *       label: "Slot 1"            = "slotN"
- *       card:                      optional: an empty slot without it
+ *       card:                      optional: an empty slot without it (or with card: ~,
+ *                                  the one key whose null means "none")
  *         profile: intel-82599     required: PROFILES/NAME.yaml
  *         serial: 00-1b-21-ff-ff-2b-46-e0   required, unique: the DSN, as 8 bytes
  *                                  most significant first ("-" or ":"), or an integer

@@ -1,7 +1,8 @@
 /* Card profile loader: configs/profiles/NAME.yaml -> struct sim_profile, either from
  * explicit keys or from a real card's `lspci -xxxx` dump read through libpci.
  *
- * Profile schema (every key is checked; unknown keys are errors):
+ * Profile schema (every key is checked; unknown keys are errors, so is a null value; the
+ * YAML rules are common/yaml_doc.h's):
  *
  *   description: "Intel 82599ES ..."  required
  *   sharing: sr-iov                    required: exclusive | sr-iov | mr-iov
@@ -1185,8 +1186,9 @@ int sim_profile_load(const char *profiles_dir, const char *name, struct sim_prof
 
 	*out = NULL;
 	if (!sim_name_valid(name)) {
-		fab_seterr(err, errlen,
-			   "invalid profile name \"%s\" (letters, digits, '-', '_', '.')", name);
+		fab_seterr_escaped(err, errlen,
+				   "invalid profile name \"%s\" (letters, digits, '-', '_', '.')",
+				   name);
 		return -EINVAL;
 	}
 	p = calloc(1, sizeof(*p));
@@ -1202,7 +1204,7 @@ int sim_profile_load(const char *profiles_dir, const char *name, struct sim_prof
 		goto out;
 	rc = parse_profile(p, doc, &ps);
 	if (rc == -ENOMEM)
-		fab_seterr(err, errlen, "%s: out of memory", p->path);
+		fab_seterr_escaped(err, errlen, "%s: out of memory", p->path);
 	if (rc == -ENOENT)
 		rc = -EINVAL; /* a missing key, not a missing profile */
 out:

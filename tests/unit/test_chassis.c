@@ -438,6 +438,67 @@ static void test_endpoints(void **state)
 	unsetenv("MRIOV_TEST_LONG");
 }
 
+/* Hostile input (issues 16 and 18): nulls where a string is expected, tags, integers out
+ * of range for their field, and input text in messages, each at its FILE:LINE:COLUMN. */
+static void test_hostile(void **state)
+{
+	struct tmp *t = *state;
+
+	/* Every string key refuses a null; "card: ~" alone means an empty slot (chassis.h). */
+	expect(t, "name: ~\n", -EINVAL, "1:7: name: expected a string, got null");
+	expect(t, HEAD "model:\n" PORTS "slots: []\n", -EINVAL,
+	       "4:7: model: expected a string, got null");
+	expect(t, HEAD "serial: null\n" PORTS "slots: []\n", -EINVAL,
+	       "4:9: serial: expected a string, got null");
+	expect(t, HEAD "dsn: ~\n" PORTS "slots: []\n", -EINVAL,
+	       "4:6: dsn: expected a serial number like 00-1b-21-ff-ff-2b-46-e0 or an integer, "
+	       "got \"~\"");
+	expect(t, "name: t\nmanagement: ~\n", -EINVAL,
+	       "2:13: management: expected a string, got null");
+	expect(t, HEAD "bench:\n" PORTS "slots: []\n", -EINVAL,
+	       "4:7: bench: expected a string, got null");
+	expect(t, "name: t\nmanagement: unix:/tmp/t.sock\nprofiles: ~\n", -EINVAL,
+	       "3:11: profiles: expected a string, got null");
+	expect(t, HEAD PORTS "slots:\n  - number: 1\n    label: ~\n", -EINVAL,
+	       "9:12: slots[0].label: expected a string, got null");
+	expect(t, HEAD PORTS "slots:\n  - number: 1\n    card: {profile: ~, serial: 1}\n",
+	       -EINVAL, "9:21: slots[0].card.profile: expected a string, got null");
+	expect(t, HEAD PORTS "slots:\n  - number: 1\n    card: {profile: mriov-nic, serial: 1, "
+			     "name: ~}\n",
+	       -EINVAL, "9:49: slots[0].card.name: expected a string, got null");
+	expect(t, HEAD "host_ports:\n  - {name: ~, port: 0}\nslots: []\n", -EINVAL,
+	       "5:12: host_ports[0].name: expected a string, got null");
+	expect(t, HEAD "host_ports:\n  - {name: a, port: 0, speed: ~}\nslots: []\n", -EINVAL,
+	       "5:31: host_ports[0].speed: expected a link speed: 1..6 (PCIe generation), "
+	       "gen1..gen6 or 2.5GT/5GT/8GT/16GT/32GT/64GT, got \"~\"");
+	/* Tags: !!str on a number field, !!binary anywhere. */
+	expect(t, HEAD "host_ports:\n  - {name: a, port: !!str 0}\nslots: []\n", -EINVAL,
+	       "5:21: tags (!!str) are not supported: write the plain value");
+	expect(t, HEAD "serial: !!binary U04=\n" PORTS "slots: []\n", -EINVAL,
+	       "4:9: tags (!!binary) are not supported: write the plain value");
+	/* Integers out of range for their field: no wrap, no clamp. */
+	expect(t, HEAD "host_ports:\n  - {name: a, port: 255}\nslots: []\n", -EINVAL,
+	       "5:21: host_ports[0].port: value 255 out of range 0..254");
+	expect(t, HEAD "host_ports:\n  - {name: a, port: 18446744073709551616}\nslots: []\n",
+	       -EINVAL, "5:21: host_ports[0].port: value 18446744073709551616 is too large");
+	expect(t, HEAD PORTS "slots:\n  - number: 65537\n", -EINVAL,
+	       "8:13: slots[0].number: value 65537 out of range 0..8191");
+	expect(t, HEAD PORTS "slots:\n  - number: -1\n", -EINVAL,
+	       "8:13: slots[0].number: expected an unsigned integer, got \"-1\"");
+	expect(t, HEAD "host_ports:\n  - {name: a, port: 0, host_response_ms: 4294967296}\n"
+			"slots: []\n",
+	       -EINVAL, "5:42: host_ports[0].host_response_ms: value 4294967296 out of range "
+			"0..600000");
+	/* Input text in a message is escaped: one line, nothing for the terminal to act on. */
+	expect(t, "name: \"a\\nb\\e[2J\"\n", -EINVAL,
+	       "1:7: name: \"a\\nb\\e[2J\" is not a valid name (1..63 of A-Z a-z 0-9 - _ ., not "
+	       "starting with '.')");
+	expect(t, HEAD PORTS "slots:\n  - number: 1\n    card: {profile: \"x\\ny\", serial: 1}\n",
+	       -EINVAL,
+	       "9:21: slots[0].card.profile: profile \"x\\ny\": invalid profile name \"x\\ny\" "
+	       "(letters, digits, '-', '_', '.')");
+}
+
 static void test_dsn(void **state)
 {
 	char buf[32];
@@ -466,6 +527,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_valid_minimal, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_errors, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_endpoints, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_hostile, setup_tmp, teardown_tmp),
 		cmocka_unit_test(test_dsn),
 	};
 

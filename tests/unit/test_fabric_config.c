@@ -327,12 +327,77 @@ static void test_full_file(void **state)
 	assert_null(fm_fabric_config_host_name(r1, 3, "h3"));
 	assert_string_equal(fm_fabric_config_host_name(r2, 0, NULL), "web3");
 	fm_fabric_config_free(cfg);
+}
 
-	/* null values count as absent */
-	cfg = load_ok("control:\nhooks_dir: ~\ntimeouts:\n" GOOD_CHASSIS);
-	assert_null(cfg->hooks_dir);
-	assert_int_equal(cfg->socket_mode, 0660);
+/* Input text in a message is escaped (issue 18): an error is one line. */
+static void test_err_escaped(void **state)
+{
+	struct fm_fabric_config *cfg = load_ok(GOOD_CHASSIS);
+	char err[512];
+
+	(void)state;
+	expect_err("chassis:\n  - name: \"r\\n\\e[2J\"\n    endpoint: unix:/r.sock\n", -EINVAL,
+		   "fabric.yaml:2:11: chassis[0].name: bad name \"r\\n\\e[2J\": use letters, "
+		   "digits, '.', '_' and '-', starting with a letter or digit");
+	expect_err("control:\n  mode: \"06\\r60\"\n" GOOD_CHASSIS, -EINVAL,
+		   "fabric.yaml:2:9: control.mode: bad mode \"06\\r60\": expected octal "
+		   "permissions like \"0660\"");
+	assert_int_equal(fm_fabric_config_override(cfg, "control.mode", "06\n60", err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "control.mode: bad mode \"06\\n60\": expected octal permissions "
+				 "like \"0660\"");
+	assert_int_equal(fm_fabric_config_override(cfg, "x\x1b[2J", "1", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "x\\e[2J: unknown setting"));
 	fm_fabric_config_free(cfg);
+}
+
+/* A null is never taken for an absent key (issue 18): `hooks_dir: ~` used to load as "no
+ * hooks" silently. Every key, string or not, is refused at its own position. */
+static void test_err_nulls(void **state)
+{
+	(void)state;
+#define NULL_MSG "expected a value, got null (leave the key out for the default)"
+	expect_err("hooks_dir: ~\n" GOOD_CHASSIS, -EINVAL, "fabric.yaml:1:12: hooks_dir: " NULL_MSG);
+	expect_err("hooks_dir: null\n" GOOD_CHASSIS, -EINVAL,
+		   "fabric.yaml:1:12: hooks_dir: " NULL_MSG);
+	expect_err("hooks_dir:\n" GOOD_CHASSIS, -EINVAL, "fabric.yaml:1:11: hooks_dir: " NULL_MSG);
+	expect_err("hooks_dir: !!null\n" GOOD_CHASSIS, -EINVAL,
+		   "fabric.yaml:1:12: tags (!!null) are not supported: write the plain value");
+	expect_err("state_dir: ~\n" GOOD_CHASSIS, -EINVAL, "fabric.yaml:1:12: state_dir: " NULL_MSG);
+	expect_err("control:\n" GOOD_CHASSIS, -EINVAL, "fabric.yaml:1:9: control: " NULL_MSG);
+	expect_err("control:\n  socket: ~\n" GOOD_CHASSIS, -EINVAL,
+		   "fabric.yaml:2:11: control.socket: " NULL_MSG);
+	expect_err("control:\n  mode: ~\n" GOOD_CHASSIS, -EINVAL,
+		   "fabric.yaml:2:9: control.mode: " NULL_MSG);
+	expect_err("control:\n  group: ~\n" GOOD_CHASSIS, -EINVAL,
+		   "fabric.yaml:2:10: control.group: " NULL_MSG);
+	expect_err("timeouts:\n" GOOD_CHASSIS, -EINVAL, "fabric.yaml:1:10: timeouts: " NULL_MSG);
+	expect_err("timeouts:\n  hook_ms: ~\n" GOOD_CHASSIS, -EINVAL,
+		   "fabric.yaml:2:12: timeouts.hook_ms: " NULL_MSG);
+	expect_err("reconcile: ~\n" GOOD_CHASSIS, -EINVAL, "fabric.yaml:1:12: reconcile: " NULL_MSG);
+	expect_err("reconcile:\n  unexpected_bindings: ~\n" GOOD_CHASSIS, -EINVAL,
+		   "fabric.yaml:2:24: reconcile.unexpected_bindings: " NULL_MSG);
+	expect_err("chassis: ~\n", -EINVAL, "fabric.yaml:1:10: chassis: at least one chassis is needed");
+	expect_err("chassis:\n  - name: ~\n    endpoint: unix:/r.sock\n", -EINVAL,
+		   "fabric.yaml:2:11: chassis[0].name: expected a string, got null");
+	expect_err("chassis:\n  - name: r\n    endpoint:\n", -EINVAL,
+		   "fabric.yaml:3:14: chassis[0].endpoint: expected a string, got null");
+	expect_err(GOOD_CHASSIS "    hosts: ~\n", -EINVAL,
+		   "fabric.yaml:4:12: chassis[0].hosts: " NULL_MSG);
+	expect_err(GOOD_CHASSIS "    hosts:\n      - { port: ~, name: w }\n", -EINVAL,
+		   "fabric.yaml:5:17: chassis[0].hosts[0].port: " NULL_MSG);
+	expect_err(GOOD_CHASSIS "    hosts:\n      - { port_name: ~, name: w }\n", -EINVAL,
+		   "fabric.yaml:5:22: chassis[0].hosts[0].port_name: " NULL_MSG);
+	expect_err(GOOD_CHASSIS "    hosts:\n      - { port: 1, name: ~ }\n", -EINVAL,
+		   "fabric.yaml:5:26: chassis[0].hosts[0].name: expected a string, got null");
+	/* A quoted "~" is a string, not a null. */
+	{
+		struct fm_fabric_config *cfg = load_ok("hooks_dir: \"~\"\n" GOOD_CHASSIS);
+
+		assert_string_equal(cfg->hooks_dir, BASE "/~");
+		fm_fabric_config_free(cfg);
+	}
+#undef NULL_MSG
 }
 
 static void test_override(void **state)
@@ -614,6 +679,8 @@ int main(void)
 		cmocka_unit_test(test_err_endpoints),
 		cmocka_unit_test(test_err_mode),
 		cmocka_unit_test(test_err_names_and_ranges),
+		cmocka_unit_test(test_err_nulls),
+		cmocka_unit_test(test_err_escaped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

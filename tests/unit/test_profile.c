@@ -517,6 +517,36 @@ static void test_bridge_dump_refused(void **state)
 }
 
 /* The name rule and path resolution the chassis loader shares. */
+/* Hostile input (issues 16 and 18): nulls, tags, out-of-range integers, escaped text. */
+static void test_hostile(void **state)
+{
+	struct tmp *t = *state;
+
+	expect_error(t, "h", "description: ~\nsharing: sr-iov\n", -EINVAL,
+		     "1:14: description: expected a string, got null");
+	expect_error(t, "h", "config_dump:\ndescription: x\n", -EINVAL,
+		     "1:13: config_dump: expected a string, got null");
+	expect_error(t, "h", "description: !!str 1\n", -EINVAL,
+		     "1:14: tags (!!str) are not supported: write the plain value");
+	expect_error(t, "h", "description: x\nsharing: sr-iov\nvendor: !!int 0x8086\n", -EINVAL,
+		     "3:9: tags (!!int) are not supported: write the plain value");
+	expect_error(t, "h", "description: x\nsharing: sr-iov\nvendor: 0x18086\n", -ERANGE,
+		     "3:9: vendor: value 0x18086 out of range 0..65535");
+	expect_error(t, "h", HEAD "revision: 256\n", -ERANGE,
+		     "8:11: revision: value 256 out of range 0..255");
+	expect_error(t, "h", HEAD "rom_size: 99999999999999999999K\n", -EINVAL,
+		     "8:11: rom_size: expected a size (bytes, or a number with K/M/G/T), got "
+		     "\"99999999999999999999K\"");
+	expect_error(t, "h", HEAD "rom_size: 17179869184T\n", -EINVAL,
+		     "8:11: rom_size: expected a size (bytes, or a number with K/M/G/T), got "
+		     "\"17179869184T\"");
+	expect_error(t, "h", "description: x\nsharing: \"sr-iov\\e]0;pwned\\a\"\n", -EINVAL,
+		     "2:10: sharing: expected one of exclusive, sr-iov, mr-iov, got "
+		     "\"sr-iov\\e]0;pwned\\a\"");
+	expect_error(t, "h", "description: x\nsharing: sr-iov\n\tvendor: 1\n", -EINVAL,
+		     "3:1: tab character: indent and separate with spaces");
+}
+
 static void test_shared_helpers(void **state)
 {
 	char name[80];
@@ -562,6 +592,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dump_missing_file_message, setup_tmp,
 						teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_read_dump_errors, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_hostile, setup_tmp, teardown_tmp),
 		cmocka_unit_test(test_shared_helpers),
 		cmocka_unit_test_setup_teardown(test_multi_function_dump, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_bridge_dump_refused, setup_tmp, teardown_tmp),

@@ -104,7 +104,8 @@ static void test_scalar_errors(void **state)
 				  "    flag: maybe\n"
 				  "    mode: foo\n"
 				  "    quoted: \"12\"\n"
-				  "    neg: -1\n");
+				  "    neg: -1\n"
+				  "    sep: 0x_\n");
 	const struct yd_node *s2 = yd_seq_at(yd_map_get(yd_root(doc), "slots"), 2);
 	static const struct yd_enum modes[] = { { "a", 0 }, { "b", 1 }, { NULL, 0 } };
 	uint64_t v;
@@ -125,6 +126,10 @@ static void test_scalar_errors(void **state)
 	/* A quoted number is a string in YAML. */
 	assert_int_equal(yd_map_uint(s2, "quoted", true, 0, 100, &v, err, sizeof(err)), -EINVAL);
 	assert_int_equal(yd_map_uint(s2, "neg", true, 0, 100, &v, err, sizeof(err)), -EINVAL);
+	/* Separators without a digit are no number (was read as 0). */
+	assert_int_equal(yd_map_uint(s2, "sep", true, 0, 100, &v, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "t.yaml:10:10: slots[2].sep: expected an unsigned integer, got "
+				 "\"0x_\"");
 	assert_int_equal(yd_map_uint(s2, "missing", true, 0, 100, &v, err, sizeof(err)), -ENOENT);
 	assert_string_equal(err, "t.yaml:4:5: slots[2]: missing required key \"missing\"");
 	/* Kind mismatches */
