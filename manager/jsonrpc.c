@@ -203,6 +203,146 @@ static bool string_has_nul(struct json_object *s)
 	return strlen(json_object_get_string(s)) != (size_t)json_object_get_string_len(s);
 }
 
+/* ---- the id's text ----------------------------------------------------------------------
+ * json-c clamps integers it cannot hold (18446744073709551616 becomes UINT64_MAX,
+ * -9223372036854775809 INT64_MIN) and writes -0 as 0, and it keeps the last of two "id"
+ * members. JSON-RPC 2.0 §5 wants the response to carry the same id, so the id's text is
+ * read from the line itself (which json-c has already validated as one JSON object) and a
+ * number id serializes as exactly that text. */
+
+static size_t json_skip_ws(const char *s, size_t i, size_t n)
+{
+	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+		i++;
+	return i;
+}
+
+/* i at the opening quote; returns the index past the closing one. */
+static size_t json_skip_string(const char *s, size_t i, size_t n)
+{
+	for (i++; i < n && s[i] != '"'; i++)
+		if (s[i] == '\\')
+			i++;
+	return i < n ? i + 1 : n;
+}
+
+/* i at a value; returns the index past it. Iterative: nesting depth costs nothing. */
+static size_t json_skip_value(const char *s, size_t i, size_t n)
+{
+	size_t depth = 0;
+
+	do {
+		i = json_skip_ws(s, i, n);
+		if (i >= n)
+			return n;
+		if (s[i] == '"') {
+			i = json_skip_string(s, i, n);
+		} else if (s[i] == '{' || s[i] == '[') {
+			depth++;
+			i++;
+		} else if (s[i] == '}' || s[i] == ']') {
+			depth--;
+			i++;
+		} else if (s[i] == ',' || s[i] == ':') {
+			i++;
+		} else {
+			while (i < n && !strchr(",:{}[]\" \t\r\n", s[i]))
+				i++;
+		}
+	} while (depth && i < n);
+	return i;
+}
+
+/* Whether the string token at s[i] (the opening quote) decodes to "id". */
+static bool json_key_is_id(const char *s, size_t i, size_t n)
+{
+	static const char want[] = "id";
+	size_t k = 0;
+
+	for (i++; i < n && s[i] != '"'; k++) {
+		unsigned c = (unsigned char)s[i++];
+
+		if (c == '\\' && i < n) {
+			c = (unsigned char)s[i++];
+			if (c == 'u') {
+				char hex[5] = { 0 };
+
+				if (i + 4 > n)
+					return false;
+				memcpy(hex, s + i, 4);
+				c = (unsigned)strtoul(hex, NULL, 16);
+				i += 4;
+			}
+		}
+		if (k >= 2 || c != (unsigned char)want[k])
+			return false;
+	}
+	return k == 2;
+}
+
+/* The span of the top-level "id" member's value in line, and how many there are. */
+static unsigned json_find_id(const char *line, size_t len, size_t *start, size_t *end)
+{
+	size_t i = json_skip_ws(line, 0, len);
+	unsigned count = 0;
+
+	if (i >= len || line[i] != '{')
+		return 0;
+	for (i++;;) {
+		bool is_id;
+		size_t v;
+
+		i = json_skip_ws(line, i, len);
+		if (i >= len || line[i] != '"')
+			return count; /* '}' */
+		is_id = json_key_is_id(line, i, len);
+		i = json_skip_ws(line, json_skip_string(line, i, len), len) + 1; /* past ':' */
+		v = json_skip_ws(line, i, len);
+		i = json_skip_value(line, v, len);
+		if (is_id) {
+			count++;
+			*start = v;
+			*end = i;
+		}
+		i = json_skip_ws(line, i, len);
+		if (i >= len || line[i] != ',')
+			return count;
+		i++;
+	}
+}
+
+/* Makes the number id v serialize as its text in line. */
+static int keep_id_text(const char *line, size_t len, struct json_object *v, char *err,
+			size_t errlen)
+{
+	size_t start = 0, end = 0;
+	unsigned count = json_find_id(line, len, &start, &end);
+	char *text;
+
+	if (count > 1) {
+		snprintf(err, errlen, "more than one \"id\" member");
+		return -EINVAL;
+	}
+	if (count == 0 || start >= end) { /* cannot happen on a line json-c accepted */
+		snprintf(err, errlen, "cannot read \"id\"");
+		return -EINVAL;
+	}
+	if (!json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_double))
+		return 0;
+	text = malloc(end - start + 1); /* not strndup: line is not NUL-terminated */
+	if (text) {
+		memcpy(text, line + start, end - start);
+		text[end - start] = '\0';
+	}
+	if (!text) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	json_object_set_serializer(v, json_object_userdata_to_json_string, text,
+				   json_object_free_userdata);
+	return 0;
+}
+
 int fm_rpc_request_parse(const char *line, size_t len, struct fm_rpc_request *req,
 			 enum fm_rpc_code *code, char *err, size_t errlen)
 {
@@ -265,6 +405,12 @@ int fm_rpc_request_parse(const char *line, size_t len, struct fm_rpc_request *re
 			snprintf(err, errlen, "\"id\" must be a number, a string or null");
 			goto out;
 		}
+		ret = keep_id_text(line, len, v, err, errlen);
+		if (ret) {
+			*code = ret == -ENOMEM ? FM_RPC_E_INTERNAL_ERROR : FM_RPC_E_INVALID_REQUEST;
+			goto out;
+		}
+		ret = -EINVAL;
 		req->id = v;
 		req->has_id = true;
 	}

@@ -24,7 +24,9 @@ struct json_object;
  * string clients switch on; other data members are per-error extras (e.g. "param", "method",
  * "limit"). data.code "bad-request" and "internal" occur both with their standard numbers
  * (the layer's own -32600 / -32603) and with -32000 (a handler's verdict): switch on data.code.
- * "id" is the request's id, or null when it could not be read (parse error, bad id).
+ * "id" is the request's id, or null when it could not be read (parse error, bad id, two "id"
+ * members). A number id is written back as the request's own text (json-c would clamp
+ * 18446744073709551616 to UINT64_MAX and print -0 as 0).
  * Notifications (no "id" member) never get a response, not even an error; a request that is
  * not a valid Request object (-32700, -32600) is always answered, with "id" null if unknown.
  */
@@ -96,7 +98,9 @@ struct fm_rpc_request {
 	struct json_object *root;   /* owned: release with fm_rpc_request_clear() */
 	const char *method;         /* borrowed from root; NULL if invalid */
 	struct json_object *params; /* borrowed: an object, or NULL if absent/null */
-	struct json_object *id;     /* borrowed; NULL for absent or JSON null (see has_id) */
+	struct json_object *id;     /* borrowed; NULL for absent or JSON null (see has_id); a
+				     * number serializes as the request's text, its numeric
+				     * value may be clamped: echo it, never compute with it */
 	bool has_id;                /* a valid "id" member was present: not a notification */
 };
 

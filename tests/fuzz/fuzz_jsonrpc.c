@@ -1,5 +1,6 @@
 /* libFuzzer target: arbitrary bytes, in reads of varying size, into fabricd's JSON-RPC layer
- * (manager/jsonrpc.c) with methods answered at once or later; every line sent must be JSON. */
+ * (manager/jsonrpc.c) with methods answered at once or later; every line sent must be JSON,
+ * and a number id in it must be one the input holds, digit for digit (never a clamped one). */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,20 +21,32 @@ struct fz {
 	unsigned n_later;
 	unsigned answers;
 	bool drop_in_handler; /* "drop" frees the connection from inside its handler */
+	const uint8_t *input; /* the bytes fed, for the id check */
+	size_t input_len;
 };
 
 /* The transport: checks the framing and the JSON, then frees the line as a socket would. */
 static int fz_send(void *cookie, char *line, size_t len)
 {
-	struct json_object *o;
+	struct fz *z = cookie;
+	struct json_object *o, *id;
 
-	(void)cookie;
 	if (!len || line[len - 1] != '\n' || memchr(line, '\n', len - 1))
 		abort();
 	line[len - 1] = '\0';
 	o = json_tokener_parse(line);
 	if (!o || !json_object_is_type(o, json_type_object))
 		abort();
+	if (json_object_object_get_ex(o, "id", &id) &&
+	    (json_object_is_type(id, json_type_int) || json_object_is_type(id, json_type_double))) {
+		/* Every response starts {"jsonrpc":"2.0","id":ID, */
+		static const char head[] = "{\"jsonrpc\":\"2.0\",\"id\":";
+		const char *start = line + sizeof(head) - 1, *end;
+
+		if (strncmp(line, head, sizeof(head) - 1) || !(end = strchr(start, ',')) ||
+		    !memmem(z->input, z->input_len, start, (size_t)(end - start)))
+			abort();
+	}
 	json_object_put(o);
 	free(line);
 	return 0;
@@ -151,6 +164,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.access.lookup = fake_group;
 	data += 2;
 	size -= 2;
+	z.input = data;
+	z.input_len = size;
 	if (fm_rpc_server_new(&srv, &cfg, err, sizeof(err)) ||
 	    fm_rpc_conn_new(&z.conn, srv, &z, &peer, err, sizeof(err)))
 		abort();

@@ -330,6 +330,32 @@ static void test_parse(void **state)
 		  FM_RPC_E_INVALID_REQUEST, NULL, "\"id\" must be" },
 		{ "{\"jsonrpc\":\"2.0\",\"id\":true,\"method\":\"x\"}", -EINVAL,
 		  FM_RPC_E_INVALID_REQUEST, NULL, "\"id\" must be" },
+		/* ids json-c cannot hold exactly keep their text (issue 18) */
+		{ "{\"jsonrpc\":\"2.0\",\"id\":18446744073709551616,\"method\":\"x\"}", 0, 0,
+		  "18446744073709551616", NULL },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":-9223372036854775809,\"method\":\"x\"}", 0, 0,
+		  "-9223372036854775809", NULL },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":18446744073709551615,\"method\":\"x\"}", 0, 0,
+		  "18446744073709551615", NULL },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":-9223372036854775808,\"method\":\"x\"}", 0, 0,
+		  "-9223372036854775808", NULL },
+		{ "{\"jsonrpc\":\"2.0\",\"id\" : 123456789012345678901234567890 ,\"method\":\"x\"}", 0,
+		  0, "123456789012345678901234567890", NULL },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":1e400,\"method\":\"x\"}", 0, 0, "1e400", NULL },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":1.5,\"method\":\"x\"}", 0, 0, "1.5", NULL },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":-0,\"method\":\"x\"}", 0, 0, "-0", NULL },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":1E+2,\"method\":\"x\"}", 0, 0, "1E+2", NULL },
+		/* a nested "id" and keys that merely look like it are not the id */
+		{ "{\"params\":{\"id\":5,\"x\":[\"id\",{\"id\":6}],\"i\\\"d\":\"}\"},\"jsonrpc\":\"2.0\","
+		  "\"id\":18446744073709551617,\"method\":\"x\"}", 0, 0, "18446744073709551617", NULL },
+		/* the id also reaches error responses with its text */
+		{ "{\"jsonrpc\":\"1.0\",\"id\":99999999999999999999,\"method\":\"x\"}", -EINVAL,
+		  FM_RPC_E_INVALID_REQUEST, "99999999999999999999", "\"jsonrpc\" must be" },
+		/* two ids: json-c would keep the last; which one the client meant is unknown */
+		{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"id\":2,\"method\":\"x\"}", -EINVAL,
+		  FM_RPC_E_INVALID_REQUEST, NULL, "more than one \"id\"" },
+		{ "{\"jsonrpc\":\"2.0\",\"\\u0069d\":\"a\",\"method\":\"x\",\"i\\u0064\":\"b\"}",
+		  -EINVAL, FM_RPC_E_INVALID_REQUEST, NULL, "more than one \"id\"" },
 		/* typos */
 		{ "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"x\",\"parms\":{}}", -EINVAL,
 		  FM_RPC_E_INVALID_REQUEST, "4", "unknown member \"parms\"" },
@@ -454,6 +480,41 @@ static void test_success_shape(void **state)
 	feed(&h, "{\"jsonrpc\":\"2.0\",\"id\":\"s/1\",\"method\":\"status\"}\n");
 	assert_string_equal(h.out[1], "{\"jsonrpc\":\"2.0\",\"id\":\"s/1\",\"result\":{\"params\":"
 				      "{},\"method\":\"status\"}}\n");
+	harness_fini(&h);
+}
+
+/* The response carries the request's id digit for digit (JSON-RPC 2.0 §5), never the value
+ * json-c clamped it to (issue 18). */
+static void test_id_echoed_exactly(void **state)
+{
+	static const char *const ids[] = { "18446744073709551616", "-9223372036854775809",
+					   "1e400", "1.5", "-0", "100000000000000000000000000000" };
+	struct harness h;
+	char line[256], want[256];
+
+	(void)state;
+	harness_init(&h, 0, NULL);
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		snprintf(line, sizeof(line), "{\"jsonrpc\":\"2.0\",\"id\":%s,\"method\":\"status\"}\n",
+			 ids[i]);
+		feed(&h, line);
+		assert_int_equal(h.n_out, (int)(2 * i + 1));
+		snprintf(want, sizeof(want),
+			 "{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":{\"params\":{},\"method\":"
+			 "\"status\"}}\n", ids[i]);
+		assert_string_equal(h.out[2 * i], want);
+		/* and in an error response */
+		snprintf(line, sizeof(line), "{\"jsonrpc\":\"2.0\",\"id\":%s,\"method\":\"nope\"}\n",
+			 ids[i]);
+		feed(&h, line);
+		snprintf(want, sizeof(want), "{\"jsonrpc\":\"2.0\",\"id\":%s,\"error\":", ids[i]);
+		assert_true(strncmp(h.out[2 * i + 1], want, strlen(want)) == 0);
+	}
+	/* Two ids: -32600 with id null, and the next line is served. */
+	feed(&h, "{\"jsonrpc\":\"2.0\",\"id\":1,\"id\":2,\"method\":\"status\"}\n");
+	check_error(&h, h.n_out - 1, -32600, "bad-request", "null", "more than one \"id\"");
+	feed(&h, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"status\"}\n");
+	assert_non_null(strstr(h.out[h.n_out - 1], "\"id\":3,\"result\""));
 	harness_fini(&h);
 }
 
@@ -936,6 +997,7 @@ int main(void)
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_dispatch_errors),
 		cmocka_unit_test(test_success_shape),
+		cmocka_unit_test(test_id_echoed_exactly),
 		cmocka_unit_test(test_error_shape),
 		cmocka_unit_test(test_oversized_line),
 		cmocka_unit_test(test_several_requests_one_buffer),
