@@ -628,6 +628,19 @@ static int grow(void *arrp, size_t *cap, size_t need, size_t size)
 	return 0;
 }
 
+/* The node count limit, checked before each node is made. */
+static int check_count(const struct yd_doc *doc, const yaml_event_t *ev, char *err,
+		       size_t errlen)
+{
+	char what[64];
+
+	if (doc->n_all < YD_MAX_NODES)
+		return 0;
+	snprintf(what, sizeof(what), "more than %d nodes", YD_MAX_NODES);
+	return seterr_at(doc->name, (unsigned)ev->start_mark.line + 1,
+			 (unsigned)ev->start_mark.column + 1, what, NULL, err, errlen);
+}
+
 static struct yd_node *node_new(struct yd_doc *doc, enum yd_kind kind, const yaml_mark_t *m)
 {
 	struct yd_node *n;
@@ -765,7 +778,7 @@ static int compose_scalar(struct yd_doc *doc, struct yd_node *parent, const yaml
 
 	rc = check_props(doc, ev, (const char *)ev->data.scalar.anchor,
 			 (const char *)ev->data.scalar.tag, err, errlen);
-	if (rc)
+	if (rc || (rc = check_count(doc, ev, err, errlen)))
 		return rc;
 	n = node_new(doc, YD_SCALAR, &ev->start_mark);
 	if (!n || !(n->text = malloc(len + 1)) || attach(doc, parent, n))
@@ -841,6 +854,8 @@ static int compose(struct yd_doc *doc, yaml_parser_t *p, const char *text, size_
 					       errlen);
 				break;
 			}
+			if ((rc = check_count(doc, &ev, err, errlen)))
+				break;
 			n = node_new(doc, seq ? YD_SEQUENCE : YD_MAPPING, &ev.start_mark);
 			if (!n || attach(doc, top, n)) {
 				rc = -ENOMEM;

@@ -33,6 +33,8 @@ struct yd_enum {
  *   - nesting deeper than YD_MAX_DEPTH collections (checked while parsing, so a file
  *     nested a million deep stops at once);
  *   - a scalar longer than YD_MAX_SCALAR bytes, or holding a NUL ("\0");
+ *   - more than YD_MAX_NODES nodes (with the file size, this bounds memory, about 10 MB
+ *     at worst, and the loaders' work);
  *   - a tab character anywhere (YAML indents with spaces);
  *   - invalid UTF-8 or a control character (libyaml's reader, its byte offset turned
  *     into line:column);
@@ -44,6 +46,7 @@ struct yd_enum {
 #define YD_MAX_DEPTH 64
 #define YD_MAX_SCALAR 4096      /* bytes: a path (PATH_MAX) is the longest real value */
 #define YD_MAX_FILE (1 << 20)   /* bytes: real config files are a few KiB */
+#define YD_MAX_NODES 65536      /* scalars and collections: a full 256-slot chassis has ~5000 */
 int yd_doc_load_file(const char *path, struct yd_doc **out, char *err, size_t errlen);
 /* Same from memory; name is what messages print as FILE. */
 int yd_doc_load_string(const char *name, const char *text, size_t len, struct yd_doc **out,

@@ -311,7 +311,30 @@ static void test_scalar_limits(void **state)
 	strcpy(s + 4 + YD_MAX_SCALAR, "\n");
 	expect_err(s, strlen(s), -EINVAL, "t.yaml:1:4: a: scalar of 4097 bytes: at most 4096");
 	free(s);
-	/* Keys are scalars too. */
+	/* The node count: YD_MAX_NODES in all loads, one more does not. */
+	{
+		size_t n = YD_MAX_NODES - 1, len = 2 * n + 2;
+		char *big = malloc(len + 1), want[64];
+
+		assert_non_null(big);
+		big[0] = '[';
+		for (size_t i = 0; i < n; i++)
+			memcpy(big + 1 + 2 * i, "0,", 2);
+		big[len - 1] = ']';
+		big[len] = '\0';
+		doc = load(big);
+		assert_int_equal(yd_seq_len(yd_root(doc)), n);
+		yd_doc_free(doc);
+		big[len - 1] = '0';
+		big[len] = ']';
+		big = realloc(big, len + 2);
+		assert_non_null(big);
+		big[len + 1] = '\0';
+		snprintf(want, sizeof(want), "t.yaml:1:%zu: more than 65536 nodes", len);
+		expect_err(big, len + 1, -EINVAL, want);
+		free(big);
+	}
+	/* A "\0" escape in a double-quoted scalar. */
 	EXPECT_ERR("a: \"x\\0y\"\n", "t.yaml:1:4: a: NUL character inside a scalar");
 }
 
