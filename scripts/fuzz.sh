@@ -7,13 +7,16 @@ secs=${1:-30}
 
 scripts/install-deps.sh
 CC=clang cmake -S . -B build-fuzz -DFABRIC_FUZZ=ON >/dev/null
-cmake --build build-fuzz -j"$(nproc)" --target fmp-gen-corpus fuzz_fmp_decode fuzz_fmp_stream fuzz_jsonrpc
+targets=(fmp_decode fmp_stream jsonrpc chassis_yaml profile_yaml fabric_yaml)
+cmake --build build-fuzz -j"$(nproc)" --target fmp-gen-corpus "${targets[@]/#/fuzz_}"
 corpus=build-fuzz/corpus
-mkdir -p "$corpus/fmp_decode" "$corpus/fmp_stream" "$corpus/jsonrpc"
+for t in "${targets[@]}"; do
+  mkdir -p "$corpus/$t"
+  if [[ -d tests/fuzz/seeds/$t ]]; then cp tests/fuzz/seeds/"$t"/* "$corpus/$t/"; fi
+done
 build-fuzz/tests/fuzz/fmp-gen-corpus "$corpus/fmp_decode" "$corpus/fmp_stream"
-cp tests/fuzz/seeds/jsonrpc/* "$corpus/jsonrpc/"
 rm -f build-fuzz/crash-* build-fuzz/leak-* build-fuzz/timeout-* build-fuzz/oom-*
-for t in fmp_decode fmp_stream jsonrpc; do
+for t in "${targets[@]}"; do
   log=build-fuzz/fuzz_$t.log
   if ! build-fuzz/tests/fuzz/fuzz_$t -max_total_time="$secs" -print_final_stats=1 \
        -artifact_prefix=build-fuzz/ "$corpus/$t" >"$log" 2>&1; then
