@@ -104,8 +104,8 @@ struct sim_chassis_cfg {
 	struct sim_profile **profiles;
 };
 
-/* Loads the chassis file and every profile its cards name. Returns 0, -ENOENT (no such
- * chassis file), -EINVAL (any error in the file or a profile: "FILE:LINE:COL: PATH:
+/* Loads the chassis file and every profile its cards name. Returns 0, -errno of reading
+ * the chassis file (-ENOENT, -EACCES; -EFBIG past 1 MiB), -EINVAL (any error in the file or a profile: "FILE:LINE:COL: PATH:
  * message"), -ENOMEM. Free *out with sim_chassis_cfg_free. */
 int sim_chassis_load(const char *path, struct sim_chassis_cfg **out, char *err, size_t errlen);
 void sim_chassis_cfg_free(struct sim_chassis_cfg *cfg); /* NULL is a no-op */

@@ -83,8 +83,9 @@ struct sim_profile {
 };
 
 /* Loads PROFILES_DIR/NAME.yaml. NAME is [A-Za-z0-9._-]+ and does not start with '.'.
- * Returns 0, -ENOENT (no such profile file), -EINVAL (any content error, message at
- * FILE:LINE:COLUMN with the key path), -ENOMEM. *out is freed with sim_profile_free. */
+ * Returns 0, -errno of reading the file (-ENOENT: no such profile; -EFBIG past 1 MiB),
+ * -EINVAL (any content error, message at FILE:LINE:COLUMN with the key path), -ENOMEM.
+ * *out is freed with sim_profile_free. */
 int sim_profile_load(const char *profiles_dir, const char *name, struct sim_profile **out,
 		     char *err, size_t errlen);
 void sim_profile_free(struct sim_profile *p); /* NULL is a no-op */
