@@ -13,9 +13,12 @@
 
 #include "bench.h"
 #include "mgmt.h"
+#include "text_escape.h"
 
 #define BENCH_LINE_MAX 1024
 #define BENCH_ARGS_MAX 8
+#define BENCH_HEAD_MAX 4096             /* the client's cap on an answer's first line */
+#define BENCH_ANSWER_MAX (64u << 20)    /* and on its output (a dump is ~150 KB) */
 
 struct bconn {
 	struct sim_bench *b;
@@ -95,8 +98,60 @@ static int usage(char *err, size_t errlen, const char *what)
 	return -EINVAL;
 }
 
-int sim_bench_exec(struct sim *s, struct sim_mgmt *mgmt, const char *line, char **out,
-		   size_t *outlen, char *err, size_t errlen)
+/* The bench's framing, checked here whoever sent the line: a command is one line; an LF
+ * (or CRLF) may end it and nothing else in it may be a control byte, so no byte of an
+ * argument can end the command or start another. Words are separated by spaces or tabs.
+ * The refusal names the word at fault. */
+static int line_check(const char *line, size_t n, size_t *used, char *err, size_t errlen)
+{
+	static const char why[] = "a command is one line of printable words";
+	size_t i, start, end, word = 0;
+	char which[32] = "the command";
+	bool in_word = false;
+
+	if (n && line[n - 1] == '\n')
+		n--;
+	if (n && line[n - 1] == '\r')
+		n--;
+	*used = n;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)line[i];
+
+		if (c == ' ' || c == '\t') {
+			in_word = false;
+			continue;
+		}
+		if (!in_word)
+			word++;
+		in_word = true;
+		if (c >= 0x20 && c != 0x7f)
+			continue;
+		for (start = i; start && line[start - 1] != ' ' && line[start - 1] != '\t'; start--)
+			;
+		for (end = i; end < n && line[end] != ' ' && line[end] != '\t'; end++)
+			;
+		/* quoted as it is: the answer (answer_line) escapes the whole message; a C
+		 * string would end at a NUL, so that one is said in words */
+		if (word > 1)
+			snprintf(which, sizeof(which), "argument %zu", word - 1);
+		if (c == 0)
+			snprintf(err, errlen, "NUL byte in %s after \"%.*s\": %s", which,
+				 (int)(i - start), line + start, why);
+		else
+			snprintf(err, errlen, "control character in %s \"%.*s\": %s", which,
+				 (int)(end - start), line + start, why);
+		return -EINVAL;
+	}
+	if (n >= BENCH_LINE_MAX) {
+		snprintf(err, errlen, "command line too long");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* sim_bench_exec on the n bytes at line (which may hold a NUL: it is refused). */
+static int exec_line(struct sim *s, struct sim_mgmt *mgmt, const char *line, size_t n,
+		     char **out, size_t *outlen, char *err, size_t errlen)
 {
 	char buf[BENCH_LINE_MAX], *argv[BENCH_ARGS_MAX + 1], *save = NULL, *tok;
 	int argc = 0, rc;
@@ -105,8 +160,12 @@ int sim_bench_exec(struct sim *s, struct sim_mgmt *mgmt, const char *line, char 
 
 	*out = NULL;
 	*outlen = 0;
-	snprintf(buf, sizeof(buf), "%s", line);
-	for (tok = strtok_r(buf, " \t\r\n", &save); tok; tok = strtok_r(NULL, " \t\r\n", &save)) {
+	rc = line_check(line, n, &n, err, errlen);
+	if (rc)
+		return rc;
+	memcpy(buf, line, n);
+	buf[n] = '\0';
+	for (tok = strtok_r(buf, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
 		if (argc == BENCH_ARGS_MAX) {
 			snprintf(err, errlen, "too many arguments");
 			return -EINVAL;
@@ -217,6 +276,8 @@ int sim_bench_exec(struct sim *s, struct sim_mgmt *mgmt, const char *line, char 
 	}
 	if (!strcmp(argv[0], "status")) {
 		struct fmp_hello_resp h;
+		char ch[4 * sizeof(h.chassis) + 1], model[4 * sizeof(h.model) + 1];
+		char serial[4 * sizeof(h.serial) + 1];
 		FILE *f;
 
 		if (argc != 1)
@@ -227,8 +288,12 @@ int sim_bench_exec(struct sim *s, struct sim_mgmt *mgmt, const char *line, char 
 			snprintf(err, errlen, "out of memory");
 			return -ENOMEM;
 		}
-		fprintf(f, "chassis %s model %s serial %s boot_id %016llx\n", h.chassis, h.model,
-			h.serial, (unsigned long long)h.boot_id);
+		/* the names come from the chassis file: escaped, the answer stays its lines */
+		fab_escape(ch, sizeof(ch), h.chassis, strnlen(h.chassis, sizeof(h.chassis)));
+		fab_escape(model, sizeof(model), h.model, strnlen(h.model, sizeof(h.model)));
+		fab_escape(serial, sizeof(serial), h.serial, strnlen(h.serial, sizeof(h.serial)));
+		fprintf(f, "chassis %s model %s serial %s boot_id %016llx\n", ch, model, serial,
+			(unsigned long long)h.boot_id);
 		fprintf(f, "ports %u slots %u functions %u event_seq %llu\n", h.n_ports, h.n_slots,
 			h.n_functions, (unsigned long long)h.event_seq);
 		if (mgmt) {
@@ -245,6 +310,12 @@ int sim_bench_exec(struct sim *s, struct sim_mgmt *mgmt, const char *line, char 
 		 "unknown command \"%s\" (insert, remove, button, link, fault, reboot, host, dump, status)",
 		 argv[0]);
 	return -EINVAL;
+}
+
+int sim_bench_exec(struct sim *s, struct sim_mgmt *mgmt, const char *line, char **out,
+		   size_t *outlen, char *err, size_t errlen)
+{
+	return exec_line(s, mgmt, line, strlen(line), out, outlen, err, errlen);
 }
 
 /* ---- server ---------------------------------------------------------------------------- */
@@ -276,18 +347,21 @@ static void reply(struct bconn *bc, char *data, size_t len)
 	}
 }
 
-static void answer_line(struct bconn *bc, const char *line)
+static void answer_line(struct bconn *bc, const char *line, size_t len)
 {
 	char err[512], *out = NULL, *msg;
 	size_t outlen = 0, n;
-	int rc = sim_bench_exec(bc->b->s, bc->b->mgmt, line, &out, &outlen, err, sizeof(err));
+	int rc = exec_line(bc->b->s, bc->b->mgmt, line, len, &out, &outlen, err, sizeof(err));
 
 	if (rc) {
-		n = (size_t)snprintf(NULL, 0, "error %s\n", err);
-		msg = malloc(n + 1);
+		/* escaped: whatever the message quotes, the answer is one line */
+		n = fab_escape(NULL, 0, err, strlen(err));
+		msg = malloc(n + 8);
 		if (msg) {
-			snprintf(msg, n + 1, "error %s\n", err);
-			reply(bc, msg, n);
+			memcpy(msg, "error ", 6);
+			fab_escape(msg + 6, n + 1, err, strlen(err));
+			msg[6 + n] = '\n';
+			reply(bc, msg, n + 7);
 		}
 		free(out);
 		return;
@@ -371,7 +445,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 				if (msg)
 					reply(bc, msg, strlen(msg));
 			} else {
-				answer_line(bc, bc->line);
+				answer_line(bc, bc->line, bc->len); /* a NUL in it is refused */
 			}
 			bc->len = 0;
 			bc->overlong = false;
@@ -486,17 +560,82 @@ static int connect_to(const struct endpoint *ep)
 	}
 }
 
+/* An argument is sent as one word: no byte of it may end the command line, start another
+ * or split it into two arguments. 0, or -EINVAL with why in err. */
+static int arg_check(const char *a, char *err, size_t errlen)
+{
+	char shown[160];
+
+	if (!*a) {
+		snprintf(err, errlen, "is empty");
+		return -EINVAL;
+	}
+	for (const char *p = a; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c < 0x20 || c == 0x7f || c == ' ') {
+			fab_escape(shown, sizeof(shown), a, strlen(a));
+			snprintf(err, errlen, "\"%s\" has a %s", shown,
+				 c == ' ' ? "space" : "control character");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* Writes the n bytes of text from the simulator to f, line by line. A line is written as
+ * it is unless something in it besides a backslash would need escaping (a simulator that
+ * does not escape what it sends): then it is escaped whole. */
+static void put_text(FILE *f, const char *s, size_t n)
+{
+	while (n) {
+		const char *nl = memchr(s, '\n', n);
+		size_t len = nl ? (size_t)(nl - s) : n, i = 0, seg;
+		bool raw = true;
+
+		while (raw && i < len) {
+			const char *bs = memchr(s + i, '\\', len - i);
+
+			seg = bs ? (size_t)(bs - s) - i : len - i;
+			raw = !fab_needs_escape(s + i, seg);
+			i += seg + 1;
+		}
+		if (raw) {
+			fwrite(s, 1, len, f);
+		} else {
+			size_t need = fab_escape(NULL, 0, s, len);
+			char *esc = malloc(need + 1);
+
+			if (esc) {
+				fab_escape(esc, need + 1, s, len);
+				fputs(esc, f);
+			}
+			free(esc);
+		}
+		if (nl)
+			fputc('\n', f);
+		s += len + (nl != NULL);
+		n -= len + (nl != NULL);
+	}
+}
+
 int sim_bench_client(const struct endpoint *ep, int argc, char **argv)
 {
-	char line[BENCH_LINE_MAX], head[64], spec[160], buf[4096];
-	size_t n = 0, hn = 0;
+	char line[BENCH_LINE_MAX], head[BENCH_HEAD_MAX], spec[160], why[256], *body;
+	size_t n = 0, hn = 0, got = 0;
 	unsigned long long want;
 	int fd;
 
 	endpoint_format(ep, spec, sizeof(spec));
 	for (int i = 0; i < argc; i++) {
-		int w = snprintf(line + n, sizeof(line) - n, "%s%s", i ? " " : "", argv[i]);
+		int w;
 
+		if (i && arg_check(argv[i], why, sizeof(why))) {
+			fprintf(stderr, "switch-sim: %s: argument %d %s: bench arguments are single "
+				"words of printable characters\n", argv[0], i, why);
+			return 2;
+		}
+		w = snprintf(line + n, sizeof(line) - n, "%s%s", i ? " " : "", argv[i]);
 		if (w < 0 || (size_t)w >= sizeof(line) - n - 1) {
 			fprintf(stderr, "switch-sim: command too long\n");
 			return 2;
@@ -514,11 +653,15 @@ int sim_bench_client(const struct endpoint *ep, int argc, char **argv)
 		close(fd);
 		return 3;
 	}
-	/* the status line, byte by byte: the output that follows must not be swallowed */
+	/* the status line, byte by byte: the output that follows must not be swallowed; an
+	 * error message is read up to its newline (the server keeps the connection open, so
+	 * reading to EOF would wait forever) */
 	while (hn + 1 < sizeof(head)) {
 		ssize_t r = read(fd, head + hn, 1);
 
 		if (r <= 0) {
+			if (hn > 6 && !strncmp(head, "error ", 6))
+				break;
 			fprintf(stderr, "switch-sim: %s closed the connection without an answer\n", spec);
 			close(fd);
 			return 3;
@@ -528,38 +671,44 @@ int sim_bench_client(const struct endpoint *ep, int argc, char **argv)
 	}
 	head[hn] = '\0';
 	if (!strncmp(head, "error ", 6)) {
-		/* the message may be longer than head: print the rest too */
-		fprintf(stderr, "switch-sim: %s: %s", argv[0], head + 6);
-		/* a long message continues past head: copy it up to its newline (the server
-		 * keeps the connection open, so reading to EOF would wait forever) */
-		if (head[hn - 1] != '\n') {
-			char ch;
-
-			while (read(fd, &ch, 1) == 1) {
-				fputc(ch, stderr);
-				if (ch == '\n')
-					break;
-			}
-		}
+		fprintf(stderr, "switch-sim: %s: ", argv[0]);
+		put_text(stderr, head + 6, hn - 6 - (head[hn - 1] == '\n'));
+		fputc('\n', stderr);
 		close(fd);
 		return 1;
 	}
 	if (sscanf(head, "ok %llu", &want) != 1) {
-		fprintf(stderr, "switch-sim: %s: unexpected answer \"%.*s\"\n", spec, (int)hn, head);
+		fprintf(stderr, "switch-sim: %s: unexpected answer \"", spec);
+		put_text(stderr, head, hn - (hn && head[hn - 1] == '\n'));
+		fputs("\"\n", stderr);
 		close(fd);
 		return 3;
 	}
-	while (want) {
-		ssize_t r = read(fd, buf, want < sizeof(buf) ? (size_t)want : sizeof(buf));
+	if (want > BENCH_ANSWER_MAX) {
+		fprintf(stderr, "switch-sim: %s: an answer of %llu bytes is too large\n", spec, want);
+		close(fd);
+		return 3;
+	}
+	/* the whole output first: it is escaped line by line */
+	body = malloc(want ? (size_t)want : 1);
+	if (!body) {
+		fprintf(stderr, "switch-sim: %s: out of memory\n", spec);
+		close(fd);
+		return 3;
+	}
+	while (got < want) {
+		ssize_t r = read(fd, body + got, (size_t)want - got);
 
 		if (r <= 0) {
 			fprintf(stderr, "switch-sim: %s: answer cut short\n", spec);
+			free(body);
 			close(fd);
 			return 3;
 		}
-		fwrite(buf, 1, (size_t)r, stdout);
-		want -= (unsigned long long)r;
+		got += (size_t)r;
 	}
+	put_text(stdout, body, got);
+	free(body);
 	close(fd);
 	return 0;
 }

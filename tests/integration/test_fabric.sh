@@ -103,6 +103,21 @@ check "switch-sim survives garbage" bench demo status
 check "fabricd survives garbage" ctl status
 jqcheck "fabricd is still connected to the switch" '.switches[0].state == "ready"' ctlj switches
 
+# --- bench arguments cannot smuggle in a command (issue 18) ----------------------------------
+# nic0 is in slot 1: a name with a newline used to be sent as a second command,
+# "remove 1 --surprise", which pulled it.
+functions_before=$(bench demo status | sed -n 's/.* functions \([0-9]*\) .*/\1/p')
+expect_exit 2 "a bench argument with a newline is refused" \
+  bench demo insert 12 --name $'nicX\nremove 1 --surprise'
+check "the refusal names the argument, escaped" \
+  grep -qxF 'switch-sim: insert: argument 3 "nicX\nremove 1 --surprise" has a control character: bench arguments are single words of printable characters' "$T/last.err"
+check "slot 1's card is still in place" sh -c \
+  "'$SWITCH_SIM' -b 'unix:$T/demo-bench.sock' status | grep -q ' functions $functions_before '"
+expect_exit 1 "slot 1 still holds a card" bench demo insert 1 intel-82599 00-1b-21-ff-ff-00-00-99
+check "the one that was there" grep -q "slot 1 already holds a card" "$T/last.err"
+expect_exit 1 "a bidi override in a name is echoed escaped" bench demo button $'nic\u202e0'
+check "no raw U+202E on the terminal" grep -qF 'no slot or card named "nic\u202e0"' "$T/last.err"
+
 # --- hotplug through the bench, seen and handled by fabricd -----------------------------------
 check "orderly removal of the unbound RAID card" bench demo remove raid0
 wait_for "fabricd saw the card go" sh -c "'$FABRIC_CTL' -s '$T/fabricd.sock' -o json cards | jq -e 'all(.cards[]; .card != \"raid0\")'"

@@ -807,6 +807,56 @@ static void test_socket_protocol(void **state)
 	raw_close(&r);
 }
 
+/* Issue 18: the server parser refuses a line with a control byte anywhere but its end,
+ * naming the argument; nothing in the line runs. */
+static void test_exec_control_bytes(void **state)
+{
+	struct fixture *f = *state;
+
+	/* the message quotes the word as it is; the socket's answer escapes it (below) */
+	exec_err(f, "insert 12 --name nicX\nremove 1 --surprise", -EINVAL,
+		 "control character in argument 3 \"nicX\nremove\"");
+	exec_err(f, "remove 1\r--surprise", -EINVAL,
+		 "control character in argument 1 \"1\r--surprise\"");
+	exec_err(f, "button nic\x1b[2J0", -EINVAL, "argument 1 \"nic\x1b[2J0\"");
+	exec_err(f, "link web1 down\x7f", -EINVAL, "argument 2 \"down\x7f\"");
+	exec_err(f, "reb\boot", -EINVAL, "control character in the command \"reb\boot\"");
+	exec_err(f, "remove nic0\r\n\n", -EINVAL, "argument 1 \"nic0\r\n\"");
+	assert_true(slot_flags(f, NIC) & FMP_SLOT_F_PRESENT);
+	assert_true(port_up(f, WEB1));
+	assert_int_equal(f->n_ev, 0);
+	/* a final LF or CRLF, spaces and tabs between words, stay as they were */
+	exec_quiet(f, "button nic0\n");
+	exec_quiet(f, "button\tnic0 \r\n");
+	assert_int_equal(f->n_ev, 2);
+}
+
+/* Through the socket a line is what comes before an LF; a NUL or CR inside it refuses the
+ * line (it used to cut the line short at the NUL and run the rest as a command). */
+static void test_socket_control_bytes(void **state)
+{
+	struct fixture *f = *state;
+	struct raw r;
+
+	raw_open(f, &f->bench_ep, &r);
+	raw_write(&r, "remove nic0\0 --surprise\n", 24);
+	raw_puts(&r, "remove 1\r--surprise\n");
+	raw_puts(&r, "button nic\xe2\x80\xae" "0\n"); /* U+202E echoed escaped */
+	raw_puts(&r, "reboot\x1b[2J\n");
+	RUN_UNTIL(f, answers(&r) == 4);
+	assert_string_equal(r.buf,
+			    "error NUL byte in argument 1 after \"nic0\": a command is one line of "
+			    "printable words\n"
+			    "error control character in argument 1 \"1\\r--surprise\": a command is one "
+			    "line of printable words\n"
+			    "error no slot or card named \"nic\\u202e0\"\n"
+			    "error control character in the command \"reboot\\e[2J\": a command is "
+			    "one line of printable words\n");
+	assert_true(slot_flags(f, NIC) & FMP_SLOT_F_PRESENT);
+	assert_int_equal(f->n_ev, 0);
+	raw_close(&r);
+}
+
 /* The management link is dropped by a bench reboot. */
 static void test_socket_reboot_drops_managers(void **state)
 {
@@ -1062,6 +1112,31 @@ static void test_client_fork(void **state)
 	}
 }
 
+/* Issue 18: the exact reproduction — a name with a newline was sent as two commands and
+ * pulled the card in slot 1. The client refuses it before sending anything. */
+static void test_client_argument_framing(void **state)
+{
+	struct fixture *f = *state;
+	static struct child c;
+
+	assert_int_equal(CLIENT(f, &c, &f->bench_ep, "insert", "12", "--name",
+				"nicX\nremove 1 --surprise"), 2);
+	assert_string_equal(c.ebuf, "switch-sim: insert: argument 3 \"nicX\\nremove 1 --surprise\" "
+				    "has a control character: bench arguments are single words of "
+				    "printable characters\n");
+	assert_int_equal(CLIENT(f, &c, &f->bench_ep, "remove", "1 --surprise"), 2);
+	assert_non_null(strstr(c.ebuf, "argument 1 \"1 --surprise\" has a space"));
+	assert_int_equal(CLIENT(f, &c, &f->bench_ep, "remove", "", "1"), 2);
+	assert_non_null(strstr(c.ebuf, "argument 1 is empty"));
+	assert_int_equal(CLIENT(f, &c, &f->bench_ep, "button", "a\x1b]0;pwned\a"), 2);
+	assert_non_null(strstr(c.ebuf, "\"a\\e]0;pwned\\a\""));
+	assert_true(slot_flags(f, NIC) & FMP_SLOT_F_PRESENT);
+	assert_int_equal(f->n_ev, 0);
+	/* the simulator's escaped message is printed once escaped, not twice */
+	assert_int_equal(CLIENT(f, &c, &f->bench_ep, "button", "nic\xe2\x80\xae" "0\\"), 1);
+	assert_string_equal(c.ebuf, "switch-sim: button: no slot or card named \"nic\\u202e0\\\\\"\n");
+}
+
 static void test_client_unreachable(void **state)
 {
 	struct fixture *f = *state;
@@ -1150,6 +1225,10 @@ static void test_client_bad_peer(void **state)
 		{"ok 100\nshort", "answer cut short", 3},
 		{"ok 5\nhello", "", 0},
 		{"error it broke\n", "switch-sim: status: it broke\n", 1},
+		/* a simulator that does not escape: the client does */
+		{"error bad \x1b[2J\rname\\\n", "switch-sim: status: bad \\e[2J\\rname\\\\\n", 1},
+		{"ok 21\nchassis a\x1b[2Jb\xe2\x80\xae\nok\n", "", 0},
+		{"ok 9\ndump\\x\n1\n", "", 0},
 	};
 
 	snprintf(spec, sizeof(spec), "unix:%s/fake.sock", f->dir);
@@ -1161,7 +1240,13 @@ static void test_client_bad_peer(void **state)
 		assert_int_equal(CLIENT(f, &c, &ep, "status"), cases[i].want_rc);
 		if (!strstr(c.ebuf, cases[i].want_err))
 			fail_msg("reply \"%s\": stderr \"%s\"", cases[i].reply, c.ebuf);
+		if (strstr(cases[i].reply, "chassis a"))
+			assert_string_equal(c.obuf, "chassis a\\e[2Jb\\u202e\nok\n");
+		if (strstr(cases[i].reply, "dump"))
+			assert_string_equal(c.obuf, "dump\\x\n1\n"); /* clean lines as they are */
 	}
+	fk.reply = "error it broke\n";
+	assert_int_equal(CLIENT(f, &c, &ep, "status"), 1);
 	assert_string_equal(c.ebuf, "switch-sim: status: it broke\n");
 	endpoint_close((uv_handle_t *)fk.server);
 }
@@ -1423,12 +1508,15 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_exec_fault, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_dump_lspci, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_status, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exec_control_bytes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_socket_control_bytes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_protocol, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_reboot_drops_managers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_garbage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_half_close_keeps_answers, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_client_fork, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_client_argument_framing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_client_unreachable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_client_bad_peer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_client_long_error, setup, teardown),
