@@ -18,13 +18,13 @@ static void print_actions(struct json_object *res)
 
 		if (!json_object_is_type(a, json_type_object))
 			continue;
-		printf("  %s", ctl_or(ctl_jstr(a, "action"), "?"));
+		ctl_printf("  %s", ctl_or(ctl_jstr(a, "action"), "?"));
 		json_object_object_foreach(a, k, v) {
 			if (!strcmp(k, "action"))
 				continue;
-			printf(" %s=%s", k, json_object_is_type(v, json_type_string)
-						    ? json_object_get_string(v)
-						    : json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+			ctl_printf(" %s=%s", k, json_object_is_type(v, json_type_string)
+						        ? json_object_get_string(v)
+						        : json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
 		}
 		putchar('\n');
 	}
@@ -62,19 +62,19 @@ static int report(struct ctl *c, const char *what, struct json_object *res, bool
 	}
 	if (assign) {
 		if (!changed)
-			printf("%s is already assigned to %s%s: nothing to do\n", fn, ctl_or(host, "?"),
-			       where(res, b, sizeof(b)));
+			ctl_printf("%s is already assigned to %s%s: nothing to do\n", fn, ctl_or(host, "?"),
+			           where(res, b, sizeof(b)));
 		else if (dry == 1)
-			printf("would assign %s to %s:\n", fn, ctl_or(host, "?"));
+			ctl_printf("would assign %s to %s:\n", fn, ctl_or(host, "?"));
 		else
-			printf("assigned %s to %s%s\n", fn, ctl_or(host, "?"), where(res, b, sizeof(b)));
+			ctl_printf("assigned %s to %s%s\n", fn, ctl_or(host, "?"), where(res, b, sizeof(b)));
 	} else {
 		if (!changed)
-			printf("%s is not assigned: nothing to do\n", fn);
+			ctl_printf("%s is not assigned: nothing to do\n", fn);
 		else if (dry == 1)
-			printf("would unassign %s from %s:\n", fn, ctl_or(host, "?"));
+			ctl_printf("would unassign %s from %s:\n", fn, ctl_or(host, "?"));
 		else
-			printf("unassigned %s from %s%s\n", fn, ctl_or(host, "?"), where(res, b, sizeof(b)));
+			ctl_printf("unassigned %s from %s%s\n", fn, ctl_or(host, "?"), where(res, b, sizeof(b)));
 	}
 	if (changed)
 		print_actions(res);

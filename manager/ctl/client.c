@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "client.h"
+#include "output.h"
 
 struct ctl_conn {
 	int fd;
@@ -453,7 +454,7 @@ int ctl_call_ex(struct ctl *c, const char *what, const char *method, struct json
 			json_object_put(params);
 			if (rc == -EINTR && c->stop && *c->stop)
 				return CTL_CALL_STOPPED;
-			fprintf(stderr, "fabric-ctl: %s: cannot connect to %s: %s\n", what, c->socket, err);
+			ctl_fprintf(stderr, "fabric-ctl: %s: cannot connect to %s: %s\n", what, c->socket, err);
 			return CTL_EXIT_UNREACHABLE;
 		}
 	}
@@ -464,33 +465,33 @@ int ctl_call_ex(struct ctl *c, const char *what, const char *method, struct json
 	if (rc == -EINTR)
 		return CTL_CALL_STOPPED;
 	if (rc == -ETIMEDOUT) {
-		fprintf(stderr, "fabric-ctl: %s: no answer from fabricd within %g s (--timeout)\n",
+		ctl_fprintf(stderr, "fabric-ctl: %s: no answer from fabricd within %g s (--timeout)\n",
 			what, (timeout_ms > 0 ? timeout_ms : c->timeout_ms) / 1000.0);
 		return CTL_EXIT_UNREACHABLE;
 	}
 	if (rc == -ECONNRESET) {
-		fprintf(stderr, "fabric-ctl: %s: %s before answering\n", what, err);
+		ctl_fprintf(stderr, "fabric-ctl: %s: %s before answering\n", what, err);
 		return CTL_EXIT_UNREACHABLE;
 	}
 	if (rc == -EPROTO || rc == -EMSGSIZE) {
-		fprintf(stderr, "fabric-ctl: %s: bad reply from fabricd: %s\n", what, err);
+		ctl_fprintf(stderr, "fabric-ctl: %s: bad reply from fabricd: %s\n", what, err);
 		return CTL_EXIT_UNREACHABLE;
 	}
 	if (rc) {
-		fprintf(stderr, "fabric-ctl: %s: %s\n", what, err);
+		ctl_fprintf(stderr, "fabric-ctl: %s: %s\n", what, err);
 		return CTL_EXIT_UNREACHABLE;
 	}
 	if (!r.result) {
 		char num[32];
 
 		snprintf(num, sizeof(num), "error %lld", (long long)r.code);
-		fprintf(stderr, "fabric-ctl: %s: %s: %s\n", what, r.data_code ? r.data_code : num,
+		ctl_fprintf(stderr, "fabric-ctl: %s: %s: %s\n", what, r.data_code ? r.data_code : num,
 			r.message);
 		ctl_reply_clear(&r);
 		return CTL_EXIT_REFUSED;
 	}
 	if (!json_object_is_type(r.result, json_type_object)) {
-		fprintf(stderr, "fabric-ctl: %s: bad reply from fabricd: the result is not an object\n",
+		ctl_fprintf(stderr, "fabric-ctl: %s: bad reply from fabricd: the result is not an object\n",
 			what);
 		ctl_reply_clear(&r);
 		return CTL_EXIT_UNREACHABLE;

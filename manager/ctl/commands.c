@@ -120,7 +120,7 @@ void ctl_cmd_usage(const struct ctl_cmd *cmd, FILE *f)
 	while (*p) {
 		size_t n = strcspn(p, "\n");
 
-		fprintf(f, "%s fabric-ctl [OPTIONS] %.*s\n", first ? "Usage:" : "      ", (int)n, p);
+		ctl_fprintf(f, "%s fabric-ctl [OPTIONS] %.*s\n", first ? "Usage:" : "      ", (int)n, p);
 		first = false;
 		p += n + (p[n] == '\n');
 	}
@@ -129,8 +129,8 @@ void ctl_cmd_usage(const struct ctl_cmd *cmd, FILE *f)
 void ctl_cmd_help(const struct ctl_cmd *cmd, FILE *f)
 {
 	ctl_cmd_usage(cmd, f);
-	fprintf(f, "\n%s\nOPTIONS before or after the command: -s SOCKET, -o table|json, and\n"
-		   "before it --timeout S; see fabric-ctl --help and fabric-ctl(1).\n",
+	ctl_fprintf(f, "\n%s\nOPTIONS before or after the command: -s SOCKET, -o table|json, and\n"
+		       "before it --timeout S; see fabric-ctl --help and fabric-ctl(1).\n",
 		cmd->help);
 }
 
@@ -138,13 +138,13 @@ int ctl_usage_error(const struct ctl_cmd *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "fabric-ctl: %s: ", cmd->name);
+	ctl_fprintf(stderr, "fabric-ctl: %s: ", cmd->name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	ctl_vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	ctl_cmd_usage(cmd, stderr);
-	fprintf(stderr, "Try 'fabric-ctl %s --help'.\n", cmd->name);
+	ctl_fprintf(stderr, "Try 'fabric-ctl %s --help'.\n", cmd->name);
 	return CTL_EXIT_USAGE;
 }
 
@@ -216,7 +216,7 @@ int ctl_parse_seconds(const struct ctl_cmd *cmd, const char *opt, const char *ar
 		if (cmd)
 			return ctl_usage_error(cmd, "%s: expected seconds (0 < S <= 604800), got '%s'",
 					       opt, arg);
-		fprintf(stderr, "fabric-ctl: %s: expected seconds (0 < S <= 604800), got '%s'\n", opt,
+		ctl_fprintf(stderr, "fabric-ctl: %s: expected seconds (0 < S <= 604800), got '%s'\n", opt,
 			arg);
 		return CTL_EXIT_USAGE;
 	}
@@ -237,7 +237,7 @@ int ctl_cmd_version(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **a
 	if (optind < argc)
 		return ctl_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
 	if (c->output == CTL_OUT_TABLE) {
-		printf("fabric-ctl %s\n", CTL_VERSION);
+		ctl_printf("fabric-ctl %s\n", CTL_VERSION);
 		fflush(stdout);
 	}
 	rc = ctl_call(c, "cannot ask fabricd its version", "version", NULL, &res);
@@ -250,9 +250,9 @@ int ctl_cmd_version(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **a
 		const char *v = ctl_jstr(res, "version");
 
 		if (ctl_jint(res, "api", &api))
-			printf("fabricd %s (control API %lld)\n", v ? v : "?", (long long)api);
+			ctl_printf("fabricd %s (control API %lld)\n", v ? v : "?", (long long)api);
 		else
-			printf("fabricd %s\n", v ? v : "?");
+			ctl_printf("fabricd %s\n", v ? v : "?");
 	}
 	json_object_put(res);
 	return 0;

@@ -52,9 +52,9 @@ static void print_event(struct json_object *e)
 	size_t len = 0;
 
 	append_pairs(&pairs, &len, e, skip);
-	printf("%6s  %-20s  %-19s  %s\n", ctl_fmt_int(e, "seq", seq, sizeof(seq)),
-	       ctl_or(ctl_jstr(e, "time"), "-"), ctl_or(ctl_jstr(e, "event"), "?"),
-	       pairs ? pairs : "");
+	ctl_printf("%6s  %-20s  %-19s  %s\n", ctl_fmt_int(e, "seq", seq, sizeof(seq)),
+	           ctl_or(ctl_jstr(e, "time"), "-"), ctl_or(ctl_jstr(e, "event"), "?"),
+	           pairs ? pairs : "");
 	free(pairs);
 }
 
@@ -138,9 +138,9 @@ static int follow(struct ctl *c, struct json_object *params)
 	if (rc == -EINTR)
 		return 0;
 	if (rc == -EPROTO || rc == -EMSGSIZE)
-		fprintf(stderr, "fabric-ctl: following events: bad message from fabricd: %s\n", err);
+		ctl_fprintf(stderr, "fabric-ctl: following events: bad message from fabricd: %s\n", err);
 	else
-		fprintf(stderr, "fabric-ctl: following events: %s\n", err);
+		ctl_fprintf(stderr, "fabric-ctl: following events: %s\n", err);
 	return CTL_EXIT_UNREACHABLE;
 }
 
@@ -213,7 +213,7 @@ int ctl_cmd_events(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **ar
 		ctl_print_json(res);
 		goto out;
 	}
-	printf("%6s  %-20s  %-19s  %s\n", "SEQ", "TIME", "EVENT", "DETAILS");
+	ctl_printf("%6s  %-20s  %-19s  %s\n", "SEQ", "TIME", "EVENT", "DETAILS");
 	for (size_t i = 0; i < json_object_array_length(events); i++)
 		print_event(json_object_array_get_idx(events, i));
 out:

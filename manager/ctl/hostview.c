@@ -38,12 +38,12 @@ static void print_usp(struct json_object *usp)
 	char ids[32], name[256];
 
 	if (desc)
-		printf("%s  upstream bridge  %s\n", bdf, desc);
+		ctl_printf("%s  upstream bridge  %s\n", bdf, desc);
 	else if (ctl_jstr(usp, "vendor") || ctl_jstr(usp, "device_name"))
-		printf("%s  upstream bridge  [%s] %s\n", bdf, ctl_fmt_ids(usp, ids, sizeof(ids)),
-		       ctl_fmt_name(usp, name, sizeof(name)));
+		ctl_printf("%s  upstream bridge  [%s] %s\n", bdf, ctl_fmt_ids(usp, ids, sizeof(ids)),
+		           ctl_fmt_name(usp, name, sizeof(name)));
 	else
-		printf("%s  upstream bridge\n", bdf);
+		ctl_printf("%s  upstream bridge\n", bdf);
 }
 
 static void print_vppb(struct json_object *v, bool last)
@@ -54,31 +54,32 @@ static void print_vppb(struct json_object *v, bool last)
 	int link = ctl_jbool(v, "link_active");
 	char num[32], busb[16], name[256], fnb[256];
 
-	printf("  %s %s  vPPB %s", last ? "\\-" : "+-", ctl_or(ctl_jstr(v, "bdf"), "??:??.?"),
-	       ctl_fmt_int(v, "vppb", num, sizeof(num)));
+	fputs(last ? "  \\- " : "  +- ", stdout); /* a %s argument would be escaped */
+	ctl_printf("%s  vPPB %s", ctl_or(ctl_jstr(v, "bdf"), "??:??.?"),
+		   ctl_fmt_int(v, "vppb", num, sizeof(num)));
 	if (ctl_jint(v, "secondary_bus", &bus)) {
 		snprintf(busb, sizeof(busb), "%02llx", (long long)bus);
-		printf("  bus %s", busb);
+		ctl_printf("  bus %s", busb);
 	} else {
 		snprintf(busb, sizeof(busb), "??");
 	}
 	if (!fn && (!state || !strcmp(state, "unbound"))) {
-		printf("  empty\n");
+		ctl_printf("  empty\n");
 		return;
 	}
-	printf("  %s", ctl_or(state, "?"));
+	ctl_printf("  %s", ctl_or(state, "?"));
 	if (link >= 0)
-		printf(", link %s", link ? "up" : "down");
+		ctl_printf(", link %s", link ? "up" : "down");
 	putchar('\n');
 	if (!fn)
 		return;
-	printf("  %s  \\- ", last ? " " : "|");
+	ctl_printf("  %s  \\- ", last ? " " : "|");
 	if (ctl_jstr(fn, "host_bdf"))
-		printf("%s", ctl_jstr(fn, "host_bdf"));
+		ctl_printf("%s", ctl_jstr(fn, "host_bdf"));
 	else
-		printf("%s:00.0", busb);
-	printf("  %s  [%s] %s\n", ctl_fmt_fn(fn, false, fnb, sizeof(fnb)),
-	       ctl_fmt_ids(fn, num, sizeof(num)), ctl_fmt_name(fn, name, sizeof(name)));
+		ctl_printf("%s:00.0", busb);
+	ctl_printf("  %s  [%s] %s\n", ctl_fmt_fn(fn, false, fnb, sizeof(fnb)),
+	           ctl_fmt_ids(fn, num, sizeof(num)), ctl_fmt_name(fn, name, sizeof(name)));
 }
 
 int ctl_cmd_vh(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv)
@@ -96,9 +97,9 @@ int ctl_cmd_vh(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv)
 		ctl_print_json(res);
 		goto out;
 	}
-	printf("%s  chassis %s, port %s, link %s\n", ctl_or(ctl_jstr(res, "host"), "?"),
-	       ctl_or(ctl_jstr(res, "chassis"), "?"), ctl_fmt_int(res, "port", port, sizeof(port)),
-	       ctl_or(ctl_jstr(res, "link"), "?"));
+	ctl_printf("%s  chassis %s, port %s, link %s\n", ctl_or(ctl_jstr(res, "host"), "?"),
+	           ctl_or(ctl_jstr(res, "chassis"), "?"), ctl_fmt_int(res, "port", port, sizeof(port)),
+	           ctl_or(ctl_jstr(res, "link"), "?"));
 	print_usp(ctl_jobj(res, "usp"));
 	for (size_t i = 0; i < json_object_array_length(vppbs); i++)
 		print_vppb(json_object_array_get_idx(vppbs, i), i + 1 == json_object_array_length(vppbs));
@@ -125,7 +126,8 @@ int ctl_cmd_lspci(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **arg
 	if (c->output == CTL_OUT_JSON)
 		ctl_print_json(res);
 	else
-		fwrite(json_object_get_string(dump), 1, (size_t)json_object_get_string_len(dump), stdout);
+		ctl_print_text(stdout, json_object_get_string(dump),
+			       (size_t)json_object_get_string_len(dump));
 out:
 	json_object_put(res);
 	return rc;

@@ -32,7 +32,7 @@ static void param_true(struct json_object **params, const char *key)
 
 static void kv(const char *label, const char *value)
 {
-	printf("%-12s %s\n", label, value && *value ? value : "-");
+	ctl_printf("%-12s %s\n", label, value && *value ? value : "-");
 }
 
 static void kv_int(struct json_object *o, const char *label, const char *key)
@@ -152,27 +152,27 @@ int ctl_cmd_status(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **ar
 		fmt_uptime(v, up, sizeof(up));
 	else
 		snprintf(up, sizeof(up), "?");
-	printf("fabricd %s, up %s, state in %s\n", ctl_or(ctl_jstr(res, "version"), "?"), up,
-	       ctl_or(ctl_jstr(res, "state_dir"), "?"));
+	ctl_printf("fabricd %s, up %s, state in %s\n", ctl_or(ctl_jstr(res, "version"), "?"), up,
+	           ctl_or(ctl_jstr(res, "state_dir"), "?"));
 	b = ctl_jobj(res, "bindings");
 	ctl_jint(b, "total", &n[0]);
 	ctl_jint(b, "bound", &n[1]);
 	ctl_jint(b, "binding", &n[2]);
 	ctl_jint(b, "unbinding", &n[3]);
 	ctl_jint(b, "detached", &n[4]);
-	printf("bindings: %lld (%lld bound, %lld binding, %lld unbinding, %lld detached)",
-	       (long long)n[0], (long long)n[1], (long long)n[2], (long long)n[3], (long long)n[4]);
+	ctl_printf("bindings: %lld (%lld bound, %lld binding, %lld unbinding, %lld detached)",
+	           (long long)n[0], (long long)n[1], (long long)n[2], (long long)n[3], (long long)n[4]);
 	if (ctl_jint(res, "operations", &v))
-		printf(", %lld operation%s running", (long long)v, v == 1 ? "" : "s");
-	printf("\nlast event: %s", ctl_fmt_int(res, "last_event_seq", vb, sizeof(vb)));
+		ctl_printf(", %lld operation%s running", (long long)v, v == 1 ? "" : "s");
+	ctl_printf("\nlast event: %s", ctl_fmt_int(res, "last_event_seq", vb, sizeof(vb)));
 	if (ctl_jint(res, "connections", &v))
-		printf(", control connections: %lld", (long long)v);
-	printf("\n\n");
+		ctl_printf(", control connections: %lld", (long long)v);
+	ctl_printf("\n\n");
 	switch_table(sw);
 	if (un && json_object_array_length(un)) {
 		struct ctl_table *t = ctl_table_new(uh);
 
-		printf("\nbindings found on a switch that fabricd did not make:\n");
+		ctl_printf("\nbindings found on a switch that fabricd did not make:\n");
 		for (size_t i = 0; i < json_object_array_length(un); i++) {
 			struct json_object *u = json_object_array_get_idx(un, i);
 
@@ -489,7 +489,7 @@ static void show_card(struct json_object *cd)
 		struct ctl_table *t = ctl_table_new(h);
 		char n[3][32];
 
-		printf("\nphysical functions:\n");
+		ctl_printf("\nphysical functions:\n");
 		for (size_t i = 0; i < json_object_array_length(pfs); i++) {
 			struct json_object *pf = json_object_array_get_idx(pfs, i);
 
@@ -547,10 +547,10 @@ int ctl_cmd_show(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv
 		else
 			show_card(obj);
 		if (fns && json_object_array_length(fns)) {
-			printf("\n%s:\n", !strcmp(type, "host") ? "bound functions" : "functions");
+			ctl_printf("\n%s:\n", !strcmp(type, "host") ? "bound functions" : "functions");
 			functions_table(fns, 2);
 		} else if (!strcmp(type, "host")) {
-			printf("\nbound functions: none\n");
+			ctl_printf("\nbound functions: none\n");
 		}
 	}
 out:

@@ -47,7 +47,7 @@ static void usage(FILE *f)
 	      "\n"
 	      "Commands:\n", f);
 	for (unsigned i = 0; ctl_cmd_at(i); i++)
-		fprintf(f, "  %-10s %s\n", ctl_cmd_at(i)->name, ctl_cmd_at(i)->summary);
+		ctl_fprintf(f, "  %-10s %s\n", ctl_cmd_at(i)->name, ctl_cmd_at(i)->summary);
 	fputs("\nExit status: 0 done, 1 refused by fabricd, 2 usage error, 3 fabricd unreachable\n"
 	      "or no valid answer in time.\n", f);
 }
@@ -99,7 +99,7 @@ int main(int argc, char **argv)
 			else if (!strcmp(optarg, "json"))
 				c.output = CTL_OUT_JSON;
 			else {
-				fprintf(stderr, "fabric-ctl: -o: expected table or json, got '%s'\n", optarg);
+				ctl_fprintf(stderr, "fabric-ctl: -o: expected table or json, got '%s'\n", optarg);
 				goto usage_err;
 			}
 			break;
@@ -111,21 +111,21 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return CTL_EXIT_OK;
 		case 'V':
-			printf("fabric-ctl %s\n", CTL_VERSION);
+			ctl_printf("fabric-ctl %s\n", CTL_VERSION);
 			return CTL_EXIT_OK;
 		case ':':
-			fprintf(stderr, "fabric-ctl: option '%s' needs an argument\n", argv[optind - 1]);
+			ctl_fprintf(stderr, "fabric-ctl: option '%s' needs an argument\n", argv[optind - 1]);
 			goto usage_err;
 		default:
 			if (optopt)
-				fprintf(stderr, "fabric-ctl: unknown option '-%c'\n", optopt);
+				ctl_fprintf(stderr, "fabric-ctl: unknown option '-%c'\n", optopt);
 			else
-				fprintf(stderr, "fabric-ctl: unknown option '%s'\n", argv[optind - 1]);
+				ctl_fprintf(stderr, "fabric-ctl: unknown option '%s'\n", argv[optind - 1]);
 			goto usage_err;
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "fabric-ctl: no command given\n");
+		ctl_fprintf(stderr, "fabric-ctl: no command given\n");
 		goto usage_err;
 	}
 	if (!strcmp(argv[optind], "help")) {
@@ -134,7 +134,7 @@ int main(int argc, char **argv)
 			return CTL_EXIT_OK;
 		}
 		if (optind + 1 < argc) {
-			fprintf(stderr, "fabric-ctl: help: unknown command '%s'\n", argv[optind + 1]);
+			ctl_fprintf(stderr, "fabric-ctl: help: unknown command '%s'\n", argv[optind + 1]);
 			goto usage_err;
 		}
 		usage(stdout);
@@ -142,7 +142,7 @@ int main(int argc, char **argv)
 	}
 	cmd = ctl_cmd_find(argv[optind]);
 	if (!cmd) {
-		fprintf(stderr, "fabric-ctl: unknown command '%s'\n", argv[optind]);
+		ctl_fprintf(stderr, "fabric-ctl: unknown command '%s'\n", argv[optind]);
 		goto usage_err;
 	}
 	argc -= optind;

@@ -1,11 +1,14 @@
 /* output: what every command's printer shares — allocation that dies on ENOMEM, defensive JSON
- * getters (a missing or mistyped member is "absent", never a crash), JSON out, table spellings. */
+ * getters (a missing or mistyped member is "absent", never a crash), JSON out, the escaping
+ * printf every message and line goes through, table spellings. */
 #ifndef CTL_OUTPUT_H
 #define CTL_OUTPUT_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct json_object;
 
@@ -22,6 +25,23 @@ bool ctl_jint(struct json_object *o, const char *key, int64_t *v);
 int ctl_jbool(struct json_object *o, const char *key); /* 1, 0, or -1 when absent */
 struct json_object *ctl_jobj(struct json_object *o, const char *key);
 struct json_object *ctl_jarr(struct json_object *o, const char *key);
+
+/*
+ * Everything fabric-ctl prints for people goes through these (or a table, which escapes its
+ * cells the same way): names, labels and messages come from the daemon or the command line
+ * and may hold ESC, CR, newlines or bidi overrides. Like fprintf, but each %s and %c
+ * argument is printed escaped (common/text_escape.h: \e \r \n \xNN \u202e \\), so
+ * nothing in it can move the cursor, end the line or reorder what follows; the format
+ * itself is printed as it is. A precision cuts the original text, a width pads the escaped
+ * text. No %n.
+ */
+int ctl_vfprintf(FILE *f, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+int ctl_fprintf(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define ctl_printf(...) ctl_fprintf(stdout, __VA_ARGS__)
+/* Multi-line text (an lspci dump): each line escaped, its newline kept. */
+void ctl_print_text(FILE *f, const char *s, size_t n);
+/* The n bytes at s escaped, from malloc (dies on ENOMEM). */
+char *ctl_escape_n(const char *s, size_t n);
 
 /* "fabric-ctl: <what>: bad reply from fabricd: <why>"; returns CTL_EXIT_UNREACHABLE. */
 int ctl_bad_reply(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -1,5 +1,7 @@
 /* table: fabric-ctl's column tables. Cells are kept as strings until print, which sizes the
- * columns; widths count UTF-8 characters so vendor names with accents still line up. */
+ * columns; widths count UTF-8 characters so vendor names with accents still line up. A cell
+ * is stored escaped (ctl_escape_n), so a name with a newline cannot start a row of its own
+ * and the widths are those of what is printed. */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +60,12 @@ static void put(struct ctl_table *t, char *s)
 	if (s && !*s) {
 		free(s);
 		s = NULL;
+	}
+	if (s) {
+		char *esc = ctl_escape_n(s, strlen(s));
+
+		free(s);
+		s = esc;
 	}
 	t->cells[(size_t)(t->rows - 1) * t->ncols + t->col++] = s;
 }

@@ -1,5 +1,6 @@
 /* table: aligned text tables for people — a header row, then rows of cells, columns padded
- * to their widest cell (counted in UTF-8 characters), two spaces apart. */
+ * to their widest cell (counted in UTF-8 characters), two spaces apart. Cells are printed
+ * escaped (output.h: control characters, bidi controls, invalid UTF-8), one line a row. */
 #ifndef CTL_TABLE_H
 #define CTL_TABLE_H
 

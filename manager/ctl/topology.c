@@ -1,6 +1,7 @@
 /* topology: the whole fabric — per chassis its hosts, slots, cards and bindings — as a tree
  * for people or as a Graphviz digraph (`fabric-ctl topology --format dot | dot -Tsvg`). */
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -48,12 +49,15 @@ static void tree_host(struct json_object *h, const char *pre, bool last)
 	int64_t w, vp, bound;
 	char port[32];
 
-	printf("%s%s %s  port %s  link %s", pre, last ? "\\-" : "+-", ctl_or(ctl_jstr(h, "host"), "?"),
-	       ctl_fmt_int(h, "port", port, sizeof(port)), ctl_or(ctl_jstr(h, "link"), "?"));
+	/* the tree's glyphs are not %s arguments, which are escaped (a backslash doubles) */
+	fputs(pre, stdout);
+	fputs(last ? "\\-" : "+-", stdout);
+	ctl_printf(" %s  port %s  link %s", ctl_or(ctl_jstr(h, "host"), "?"),
+		   ctl_fmt_int(h, "port", port, sizeof(port)), ctl_or(ctl_jstr(h, "link"), "?"));
 	if (ctl_jint(h, "width", &w) && w > 0)
-		printf("  x%lld %s", (long long)w, ctl_or(ctl_jstr(h, "speed"), ""));
+		ctl_printf("  x%lld %s", (long long)w, ctl_or(ctl_jstr(h, "speed"), ""));
 	if (ctl_jint(h, "vppbs", &vp) && ctl_jint(h, "bound", &bound))
-		printf("  %lld/%lld vPPBs bound", (long long)bound, (long long)vp);
+		ctl_printf("  %lld/%lld vPPBs bound", (long long)bound, (long long)vp);
 	putchar('\n');
 }
 
@@ -65,18 +69,19 @@ static void tree_slot(struct json_object *s, struct json_object *cards, struct j
 	char num[32], ids[32], name[256];
 	size_t nb = 0, shown = 0;
 
-	printf("%s slot %s", last ? "\\-" : "+-", ctl_fmt_int(s, "slot", num, sizeof(num)));
+	fputs(last ? "\\-" : "+-", stdout);
+	ctl_printf(" slot %s", ctl_fmt_int(s, "slot", num, sizeof(num)));
 	if (ctl_jstr(s, "label"))
-		printf(" \"%s\"", ctl_jstr(s, "label"));
+		ctl_printf(" \"%s\"", ctl_jstr(s, "label"));
 	if (ctl_jbool(s, "power_fault") == 1)
-		printf("  POWER FAULT");
+		ctl_printf("  POWER FAULT");
 	if (!cd) {
-		printf("  %s\n", ctl_jbool(s, "present") == 1 ? "card not identified" : "empty");
+		ctl_printf("  %s\n", ctl_jbool(s, "present") == 1 ? "card not identified" : "empty");
 		return;
 	}
-	printf("  %s  %s  %s  [%s] %s\n", ctl_or(ctl_jstr(cd, "card"), "?"),
-	       ctl_or(ctl_jstr(cd, "profile"), "-"), ctl_or(ctl_jstr(cd, "sharing"), "-"),
-	       ctl_fmt_ids(cd, ids, sizeof(ids)), ctl_fmt_name(cd, name, sizeof(name)));
+	ctl_printf("  %s  %s  %s  [%s] %s\n", ctl_or(ctl_jstr(cd, "card"), "?"),
+	           ctl_or(ctl_jstr(cd, "profile"), "-"), ctl_or(ctl_jstr(cd, "sharing"), "-"),
+	           ctl_fmt_ids(cd, ids, sizeof(ids)), ctl_fmt_name(cd, name, sizeof(name)));
 	for (size_t i = 0; bindings && i < json_object_array_length(bindings); i++)
 		nb += ctl_jstr(cd, "card") && binding_of_card(json_object_array_get_idx(bindings, i),
 							      ctl_jstr(cd, "card"));
@@ -86,9 +91,11 @@ static void tree_slot(struct json_object *s, struct json_object *cards, struct j
 		if (!binding_of_card(b, ctl_jstr(cd, "card")))
 			continue;
 		shown++;
-		printf("   %s%s %s -> %s  vPPB %s  %s\n", pre, shown == nb ? "\\-" : "+-",
-		       ctl_or(ctl_jstr(b, "function"), "?"), ctl_or(ctl_jstr(b, "host"), "?"),
-		       ctl_fmt_int(b, "vppb", num, sizeof(num)), ctl_or(ctl_jstr(b, "state"), "?"));
+		ctl_printf("   %s", pre);
+		fputs(shown == nb ? "\\-" : "+-", stdout);
+		ctl_printf(" %s -> %s  vPPB %s  %s\n",
+		           ctl_or(ctl_jstr(b, "function"), "?"), ctl_or(ctl_jstr(b, "host"), "?"),
+		           ctl_fmt_int(b, "vppb", num, sizeof(num)), ctl_or(ctl_jstr(b, "state"), "?"));
 	}
 }
 
@@ -103,17 +110,17 @@ static void tree(struct json_object *chassis)
 
 		if (i)
 			putchar('\n');
-		printf("chassis %s", ctl_or(ctl_jstr(ch, "chassis"), "?"));
+		ctl_printf("chassis %s", ctl_or(ctl_jstr(ch, "chassis"), "?"));
 		if (ctl_jstr(ch, "state"))
-			printf("  %s", ctl_jstr(ch, "state"));
+			ctl_printf("  %s", ctl_jstr(ch, "state"));
 		if (ctl_jstr(ch, "model") && *ctl_jstr(ch, "model"))
-			printf("  %s", ctl_jstr(ch, "model"));
-		printf("\n+- hosts%s\n", nh ? "" : ": none");
+			ctl_printf("  %s", ctl_jstr(ch, "model"));
+		ctl_printf("\n+- hosts%s\n", nh ? "" : ": none");
 		for (size_t j = 0; j < nh; j++)
 			tree_host(json_object_array_get_idx(hosts, j), "|  ", j + 1 == nh);
-		printf("\\- slots%s\n", ns ? "" : ": none");
+		ctl_printf("\\- slots%s\n", ns ? "" : ": none");
 		for (size_t j = 0; j < ns; j++) {
-			printf("   ");
+			ctl_printf("   ");
 			tree_slot(json_object_array_get_idx(slots, j), cards, bindings, j + 1 == ns);
 		}
 	}
@@ -121,13 +128,28 @@ static void tree(struct json_object *chassis)
 
 /* ---- dot -------------------------------------------------------------------------------- */
 
-/* A DOT string's inside: quotes and backslashes escaped, control characters as spaces. */
+/* A DOT string's inside: quotes and backslashes escaped for DOT; control characters and
+ * bidi controls escaped as on a terminal (output.h), then for DOT, so graphviz shows the
+ * escape (\e, \u202e) and a DOT file read on a terminal cannot act on it. */
 static void dot_esc(const char *s)
 {
-	for (; s && *s; s++) {
-		if (*s == '"' || *s == '\\')
+	while (s && *s) {
+		size_t n = strcspn(s, "\"\\");
+		char *esc;
+
+		if (!n) {
 			putchar('\\');
-		putchar((unsigned char)*s < 0x20 ? ' ' : *s);
+			putchar(*s++);
+			continue;
+		}
+		esc = ctl_escape_n(s, n);
+		for (const char *p = esc; *p; p++) {
+			if (*p == '\\')
+				putchar('\\');
+			putchar(*p);
+		}
+		free(esc);
+		s += n;
 	}
 }
 
@@ -136,7 +158,7 @@ static void dot_id(const char *chassis, const char *kind, const char *name)
 {
 	putchar('"');
 	dot_esc(chassis);
-	printf("/%s/", kind);
+	ctl_printf("/%s/", kind);
 	dot_esc(name);
 	putchar('"');
 }
@@ -148,13 +170,13 @@ static void dot_label(const char *first, ...)
 	const char *s;
 	bool sep = false;
 
-	printf("label=\"");
+	ctl_printf("label=\"");
 	va_start(ap, first);
 	for (s = first; s; s = va_arg(ap, const char *)) {
 		if (!*s)
 			continue;
 		if (sep)
-			printf("\\n");
+			ctl_printf("\\n");
 		dot_esc(s);
 		sep = true;
 	}
@@ -175,25 +197,25 @@ static void dot(struct json_object *chassis)
 		const char *cn = ctl_or(ctl_jstr(ch, "chassis"), "?");
 		char l1[300], l2[300], l3[300];
 
-		printf("\tsubgraph \"cluster_%zu\" {\n\t\t", i);
+		ctl_printf("\tsubgraph \"cluster_%zu\" {\n\t\t", i);
 		snprintf(l1, sizeof(l1), "chassis %s", cn);
 		snprintf(l2, sizeof(l2), "%s%s%s", ctl_or(ctl_jstr(ch, "model"), ""),
 			 ctl_jstr(ch, "model") && *ctl_jstr(ch, "model") && ctl_jstr(ch, "state") ? ", " : "",
 			 ctl_or(ctl_jstr(ch, "state"), ""));
 		dot_label(l1, l2, NULL);
-		printf(";\n");
+		ctl_printf(";\n");
 		for (size_t j = 0; hosts && j < json_object_array_length(hosts); j++) {
 			struct json_object *h = json_object_array_get_idx(hosts, j);
 			const char *link = ctl_or(ctl_jstr(h, "link"), "?");
 			char port[32];
 
-			printf("\t\t");
+			ctl_printf("\t\t");
 			dot_id(cn, "host", ctl_or(ctl_jstr(h, "host"), "?"));
-			printf(" [shape=box, %s", strcmp(link, "up") ? "style=dashed, " : "");
+			ctl_printf(" [shape=box, %s", strcmp(link, "up") ? "style=dashed, " : "");
 			snprintf(l2, sizeof(l2), "port %s, link %s", ctl_fmt_int(h, "port", port, sizeof(port)),
 				 link);
 			dot_label(ctl_or(ctl_jstr(h, "host"), "?"), l2, NULL);
-			printf("];\n");
+			ctl_printf("];\n");
 		}
 		for (size_t j = 0; slots && j < json_object_array_length(slots); j++) {
 			struct json_object *s = json_object_array_get_idx(slots, j), *cd = card_in_slot(cards, s);
@@ -201,27 +223,27 @@ static void dot(struct json_object *chassis)
 
 			ctl_fmt_int(s, "slot", num, sizeof(num));
 			snprintf(l1, sizeof(l1), "slot %s", num);
-			printf("\t\t");
+			ctl_printf("\t\t");
 			dot_id(cn, "slot", num);
-			printf(" [shape=box, style=rounded, ");
+			ctl_printf(" [shape=box, style=rounded, ");
 			dot_label(l1, ctl_or(ctl_jstr(s, "label"), ""),
 				  ctl_jbool(s, "power_fault") == 1 ? "POWER FAULT" : "", NULL);
-			printf("];\n");
+			ctl_printf("];\n");
 			if (!cd || !ctl_jstr(cd, "card"))
 				continue;
-			printf("\t\t");
+			ctl_printf("\t\t");
 			dot_id(cn, "card", ctl_jstr(cd, "card"));
 			snprintf(l2, sizeof(l2), "%s (%s)", ctl_or(ctl_jstr(cd, "profile"), "-"),
 				 ctl_or(ctl_jstr(cd, "sharing"), "-"));
-			printf(" [shape=component, ");
+			ctl_printf(" [shape=component, ");
 			dot_label(ctl_jstr(cd, "card"), l2, ctl_fmt_name(cd, l3, sizeof(l3)), NULL);
-			printf("];\n\t\t");
+			ctl_printf("];\n\t\t");
 			dot_id(cn, "card", ctl_jstr(cd, "card"));
-			printf(" -> ");
+			ctl_printf(" -> ");
 			dot_id(cn, "slot", num);
-			printf(" [dir=none, style=dotted];\n");
+			ctl_printf(" [dir=none, style=dotted];\n");
 		}
-		printf("\t}\n");
+		ctl_printf("\t}\n");
 		for (size_t j = 0; bindings && j < json_object_array_length(bindings); j++) {
 			struct json_object *b = json_object_array_get_idx(bindings, j);
 			const char *fn = ctl_jstr(b, "function"), *st = ctl_or(ctl_jstr(b, "state"), "?");
@@ -236,17 +258,17 @@ static void dot(struct json_object *chassis)
 				snprintf(card, sizeof(card), "%.*s", (int)strcspn(p ? p + 1 : fn, "/"),
 					 p ? p + 1 : fn);
 			}
-			printf("\t");
+			ctl_printf("\t");
 			dot_id(cn, "host", ctl_jstr(b, "host"));
-			printf(" -> ");
+			ctl_printf(" -> ");
 			dot_id(cn, "card", card);
 			snprintf(vppb, sizeof(vppb), "vPPB %s%s%s", ctl_fmt_int(b, "vppb", l1, sizeof(l1)),
 				 strcmp(st, "bound") ? ", " : "", strcmp(st, "bound") ? st : "");
-			printf(" [%s", !strcmp(st, "bound") ? "" : !strcmp(st, "detached")
-									 ? "style=dashed, color=gray, "
-									 : "style=dotted, ");
+			ctl_printf(" [%s", !strcmp(st, "bound") ? "" : !strcmp(st, "detached")
+									     ? "style=dashed, color=gray, "
+									     : "style=dotted, ");
 			dot_label(fn, vppb, NULL);
-			printf("];\n");
+			ctl_printf("];\n");
 		}
 	}
 	puts("}");

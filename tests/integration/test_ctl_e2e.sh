@@ -475,6 +475,40 @@ usage assign
 kill -TERM "$SIM_PID_demo"
 rc=0; wait "$SIM_PID_demo" || rc=$?
 check "switch-sim exits 0 on SIGTERM" test "$rc" -eq 0
+# --- hostile text from a real chassis is printed escaped (issue 18) ------------------------
+# The chassis file's free text (model, serial, slot labels) travels switch-sim -> FMP ->
+# fabricd -> JSON-RPC -> fabric-ctl; ESC, CR, LF, BEL and U+202E come out as \e \r \n \a
+# \u202e, one line per row, the JSON exact.
+sed -e 's|^model: .*|model: "M\\e[2J\\rX\\u202e"|' -e 's|^serial: .*|serial: "S\\a1"|' \
+    -e 's|label: "Slot 1 (x8)"|label: "Slot 1\\ndemo  2  forged  yes\\e]0;pwned\\a"|' \
+    -e "s|^profiles: .*|profiles: $SOURCE_DIR/configs/profiles|" "$DEMO" >"$T/evil.yaml"
+start_sim evil "$T/evil.yaml"
+write_fabric_yaml demo evil
+start_fabricd
+wait_discovered
+raw_free() { ! LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]' "$@" && ! grep -qF $'\u202e' "$@"; }
+t slots
+lines "hostile label: slots has one line a slot" 5
+has "hostile label: escaped in its cell" '^demo +1  Slot 1\\ndemo  2  forged  yes\\e\]0;pwned\\a  yes '
+aligned "hostile label: the columns after it line up on the escaped text" CARD nic0
+check "hostile label: no raw control or bidi byte" raw_free "$T/last.out"
+t switches
+lines "hostile model: switches has one chassis" 2
+has "hostile model and serial escaped" ' M\\e\[2J\\rX\\u202e +S\\a1 '
+check "hostile model: no raw control or bidi byte" raw_free "$T/last.out"
+t topology
+has "hostile label and model escaped in the tree" '^chassis demo  ready  M\\e\[2J\\rX\\u202e$'
+check "topology: no raw control or bidi byte" raw_free "$T/last.out"
+j slots
+jlast "hostile label: JSON keeps it exactly" '.slots[0].label == "Slot 1\ndemo  2  forged  yes\u001b]0;pwned\u0007"'
+j switches
+jlast "hostile model: JSON keeps it exactly" '.switches[0].model == "M\u001b[2J\rX\u202e"'
+expect_exit 0 "the bench's status" bench evil status
+has "bench status: the model escaped" '^chassis demo model M\\e\[2J\\rX\\u202e serial S\\a1 boot_id '
+check "bench status: no raw control or bidi byte" raw_free "$T/last.out"
+kill -TERM "$FABRICD_PID" "$SIM_PID_evil"
+wait "$FABRICD_PID" "$SIM_PID_evil" || true
+
 check "no sanitizer report in the logs" sh -c "! grep -lE 'Sanitizer|runtime error' '$T'/*.log"
 echo "took $((SECONDS - started)) s"
 finish

@@ -799,6 +799,191 @@ if [[ -w /dev/full ]]; then
   want_rc 1; want_err "fabric-ctl: writing the output: No space left on device"
 fi
 
+# ---- hostile names: control characters and bidi controls are printed escaped (issue 18) ---------
+# Names, labels and messages from fabricd or the command line may hold ESC, CR, LF, BEL, DEL
+# and U+202E: every table cell, line and error prints them as \e \r \n \a \x7f \u202e, a
+# backslash as \\, so nothing can clear the screen, retitle the terminal, reorder a line or
+# forge a table row. want_clean checks stdout and stderr hold no such byte at all (no tab
+# either: a table has none of its own).
+want_clean() {
+  local f
+  for f in "$T/out" "$T/err"; do
+    if LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]' "$f" || grep -qF $'\u202e' "$f"; then
+      fail "raw control or bidi byte in $(basename "$f"): $(od -c "$f" | head -20)"
+    fi
+  done
+}
+# want_lines N: stdout has exactly N lines
+want_lines() {
+  local got
+  got=$(wc -l <"$T/out")
+  [[ $got -eq $1 ]] || fail "stdout has $got lines, want $1:\n$(cat "$T/out")"
+}
+E_CH='evil\u001b[2J\rX'
+E_CARD='nic\u202e0'
+E_HOST='web\r1\u001b]0;pwned\u0007'
+FN_EVIL="{\"function\":\"$E_CARD/pf0\",\"chassis\":\"$E_CH\",\"card\":\"$E_CARD\",\"slot\":1,\"pf\":0,\"kind\":\"pf\",\"vendor\":\"8086\",\"device\":\"10fb\",\"vendor_name\":\"Evil\u001b[31m Corp\",\"device_name\":\"NIC\\nnic1/pf0  pf  8086:10fb  yes  free\",\"class\":\"0200\",\"class_name\":\"Ether\u007fnet\",\"enabled\":true,\"state\":\"bound\",\"host\":\"$E_HOST\",\"vppb\":0,\"host_bdf\":\"03:00.0\",\"since\":\"back\\\\slash\"}"
+HOST_EVIL="{\"host\":\"$E_HOST\",\"chassis\":\"$E_CH\",\"port\":0,\"switch_name\":\"w\\nx\",\"link\":\"up\",\"width\":16,\"speed\":\"16GT/s\u202e\",\"vppbs\":8,\"bound\":1,\"usp_bus\":1}"
+SLOT_EVIL="{\"chassis\":\"$E_CH\",\"slot\":1,\"label\":\"Slot 1\\ndemo  2  forged  yes\",\"present\":true,\"power\":true,\"link_active\":true,\"power_fault\":false,\"attention\":\"off\",\"card\":\"$E_CARD\"}"
+CARD_EVIL="{\"card\":\"$E_CARD\",\"chassis\":\"$E_CH\",\"slot\":1,\"profile\":\"p\u001b[0m\",\"sharing\":\"sr-iov\",\"vendor\":\"8086\",\"device\":\"10fb\",\"vendor_name\":\"Evil\u001b[31m Corp\",\"device_name\":\"NIC\\nforged row\",\"class\":\"0200\",\"class_name\":\"Ethernet\",\"serial\":\"back\\\\slash\",\"pfs\":[{\"pf\":0,\"device\":\"10fb\",\"total_vfs\":64,\"num_vfs\":4,\"vf_device\":\"10ed\"}],\"present\":true}"
+
+begin "hostile names: slots"
+served slots "{\"schema\":1,\"slots\":[$SLOT_EVIL,$SLOT2]}" slots
+want_rc 0; want_clean; want_lines 3
+want_out <<'X'
+CHASSIS       SLOT  LABEL                         PRESENT  POWER  LINK  ATTENTION  FAULT        CARD
+evil\e[2J\rX     1  Slot 1\ndemo  2  forged  yes  yes      on     up    off        none         nic\u202e0
+demo             2  Slot 2                        yes      on     down  blink      power-fault  hba0
+X
+begin "hostile names: cards"
+served cards "{\"schema\":1,\"cards\":[$CARD_EVIL,$CARD_HBA]}" cards
+want_rc 0; want_clean; want_lines 3
+want_out <<'X'
+CARD        CHASSIS       SLOT  SHARING    IDS        PFS  VFS   SERIAL                   NAME
+nic\u202e0  evil\e[2J\rX     1  sr-iov     8086:10fb    1  4/64  back\\slash              Evil\e[31m Corp NIC\nforged row
+hba0        demo             2  exclusive  1077:2261    2  -     00-0e-1e-00-00-00-00-01  QLogic Corp. ISP2722-based 16/32Gb Fibre Channel to PCIe Adapter
+X
+begin "hostile names: hosts"
+served hosts "{\"schema\":1,\"hosts\":[$HOST_EVIL,$HOST_WEB2]}" hosts
+want_rc 0; want_clean; want_lines 3
+want_out <<'X'
+HOST                CHASSIS       PORT  LINK  WIDTH/SPEED       BOUND/VPPBS
+web\r1\e]0;pwned\a  evil\e[2J\rX     0  up    x16 16GT/s\u202e  1/8
+web2                demo             1  down  unknown           0/8
+X
+begin "hostile names: functions"
+served functions "{\"schema\":1,\"functions\":[$FN_EVIL,$FN_PF0]}" functions
+want_rc 0; want_clean; want_lines 3
+want_out <<'X'
+FUNCTION                     KIND  IDS        ENABLED  STATE  HOST                VPPB  HOST BDF  NAME
+evil\e[2J\rX:nic\u202e0/pf0  pf    8086:10fb  yes      bound  web\r1\e]0;pwned\a     0  03:00.0   Evil\e[31m Corp NIC\nnic1/pf0  pf  8086:10fb  yes  free
+demo:nic0/pf0                pf    8086:10fb  yes      free   -                      -  -         Intel Corporation 82599ES 10-Gigabit SFI/SFP+ Network Connection
+X
+begin "hostile names: show"
+served show "{\"schema\":1,\"type\":\"function\",\"function\":$FN_EVIL}" show x
+want_rc 0; want_clean
+want_out <<'X'
+function     nic\u202e0/pf0
+chassis      evil\e[2J\rX
+card         nic\u202e0
+slot         1
+kind         pf (pf 0)
+ids          8086:10fb
+vendor       Evil\e[31m Corp
+device       NIC\nnic1/pf0  pf  8086:10fb  yes  free
+class        0200 Ether\x7fnet
+enabled      yes
+state        bound
+host         web\r1\e]0;pwned\a
+vppb         0
+host bdf     03:00.0
+since        back\\slash
+X
+served show "{\"schema\":1,\"type\":\"host\",\"host\":$HOST_EVIL,\"functions\":[$FN_EVIL]}" show x
+want_rc 0; want_clean
+want_out <<'X'
+host         web\r1\e]0;pwned\a
+chassis      evil\e[2J\rX
+port         0
+link         up
+width        x16
+speed        16GT/s\u202e
+vppbs        8 (1 bound)
+upstream bus 1
+
+bound functions:
+  FUNCTION        KIND  IDS        ENABLED  STATE  HOST                VPPB  HOST BDF  NAME
+  nic\u202e0/pf0  pf    8086:10fb  yes      bound  web\r1\e]0;pwned\a     0  03:00.0   Evil\e[31m Corp NIC\nnic1/pf0  pf  8086:10fb  yes  free
+X
+served show "{\"schema\":1,\"type\":\"card\",\"card\":$CARD_EVIL,\"functions\":[$FN_EVIL]}" show x
+want_rc 0; want_clean
+want_out <<'X'
+card         nic\u202e0
+chassis      evil\e[2J\rX
+slot         1
+profile      p\e[0m
+sharing      sr-iov
+ids          8086:10fb
+vendor       Evil\e[31m Corp
+device       NIC\nforged row
+class        0200 Ethernet
+serial       back\\slash
+present      yes
+
+physical functions:
+  PF  DEVICE  VFS  TOTAL VFS  VF DEVICE
+   0  10fb      4         64  10ed
+
+functions:
+  FUNCTION        KIND  IDS        ENABLED  STATE  HOST                VPPB  HOST BDF  NAME
+  nic\u202e0/pf0  pf    8086:10fb  yes      bound  web\r1\e]0;pwned\a     0  03:00.0   Evil\e[31m Corp NIC\nnic1/pf0  pf  8086:10fb  yes  free
+X
+
+begin "hostile names: every other command's lines"
+served topology "{\"schema\":1,\"chassis\":[{\"chassis\":\"$E_CH\",\"state\":\"ready\",\"model\":\"M\\n+- hosts\",\"hosts\":[$HOST_EVIL],\"slots\":[$SLOT_EVIL],\"cards\":[$CARD_EVIL],\"bindings\":[{\"function\":\"$E_CARD/pf0\",\"card\":\"$E_CARD\",\"host\":\"$E_HOST\",\"vppb\":0,\"state\":\"bound\"}]}]}" topology
+want_rc 0; want_clean; want_lines 6
+want_out_has '\- slot 1 "Slot 1\ndemo  2  forged  yes"  nic\u202e0  p\e[0m  sr-iov'
+served topology "{\"schema\":1,\"chassis\":[{\"chassis\":\"$E_CH\",\"state\":\"ready\",\"hosts\":[$HOST_EVIL],\"slots\":[],\"cards\":[],\"bindings\":[]}]}" topology --format dot
+want_rc 0
+LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' "$T/out" && fail "raw control byte in DOT: $(od -c "$T/out" | head)"
+want_out_has '"evil\\e[2J\\rX/host/web\\r1\\e]0;pwned\\a"'
+served events "{\"schema\":1,\"events\":[{\"seq\":1,\"time\":\"t\\r\",\"event\":\"link-down\",\"chassis\":\"$E_CH\",\"host\":\"$E_HOST\",\"detail\":{\"why\":\"a\\nb\"}}],\"last_seq\":1}" events --since 0
+want_rc 0; want_clean; want_lines 2
+want_out_has 'link-down            chassis=evil\e[2J\rX host=web\r1\e]0;pwned\a why=a\nb'
+served vh "{\"schema\":1,\"host\":\"$E_HOST\",\"chassis\":\"$E_CH\",\"port\":0,\"link\":\"up\",\"usp\":{\"bdf\":\"01:00.0\",\"description\":\"PCI bridge\\n02:00.0  vPPB 9\"},\"vppbs\":[{\"vppb\":0,\"bdf\":\"02:00.0\",\"secondary_bus\":3,\"state\":\"bound\",\"presence\":true,\"link_active\":true,\"function\":$FN_EVIL}]}" vh x
+want_rc 0; want_clean; want_lines 4
+want_out_has '\- 03:00.0  nic\u202e0/pf0  [8086:10fb] Evil\e[31m Corp NIC\nnic1/pf0'
+served assign "{\"schema\":1,\"function\":\"$E_CARD/pf0\",\"host\":\"$E_HOST\",\"vppb\":0,\"host_bdf\":\"03:00.0\",\"state\":\"bound\",\"changed\":true,\"dry_run\":true,\"actions\":[{\"action\":\"bind\\u001b\",\"host\":\"$E_HOST\"}]}" assign x y
+want_rc 0; want_clean; want_lines 2
+want_out_has '  bind\e host=web\r1\e]0;pwned\a'
+fake < <(printf 'expect lspci\nreply {"schema":1,"host":"web1","chassis":"demo","port":0,"link":"up","dump":"00:00.0 Class 0604\\n00: b5 10\\u001b[2J\\n"}\n')
+run -s "$SOCK" lspci web1
+want_rc 0; want_clean
+want_out <<'X'
+00:00.0 Class 0604
+00: b5 10\e[2J
+X
+
+begin "hostile names: errors are one line, escaped, arguments echoed escaped"
+fake < <(printf 'expect show\nerror -32000 no-such-name no function, card or host named "a\033[2Jb\rc"\n')
+run -s "$SOCK" show $'a\e[2Jb\rc'
+want_rc 1; want_clean
+want_err_is 'fabric-ctl: cannot show a\e[2Jb\rc: no-such-name: no function, card or host named "a\e[2Jb\rc"'
+fake <<'X'
+expect hosts
+raw {"jsonrpc":"2.0","id":@ID@,"error":{"code":-32000,"message":"first\nfabric-ctl: forged\u202e","data":{"code":"x\u001by"}}}
+X
+run -s "$SOCK" hosts
+want_rc 1; want_clean
+want_err_is 'fabric-ctl: cannot list the hosts: x\ey: first\nfabric-ctl: forged\u202e'
+fake < <(printf 'expect hosts\nraw not json \033[2J\r\n')
+run -s "$SOCK" hosts
+want_rc 3; want_clean
+want_err 'a line that is not JSON'
+want_err 'not json \e[2J'
+run -s "$T/no\e[2J.sock" hosts
+want_rc 3; want_clean; want_err 'cannot connect to '"$T"'/no\\e[2J.sock'
+run $'bo\e[2Jgus'
+want_rc 2; want_clean; want_err "fabric-ctl: unknown command 'bo\e[2Jgus'"
+run -o $'js\ron' hosts
+want_rc 2; want_clean; want_err "fabric-ctl: -o: expected table or json, got 'js\ron'"
+run hosts $'x\ny'
+want_rc 2; want_clean; want_err 'x\ny'
+run events --limit $'1\e'
+want_rc 2; want_clean; want_err '1\e'
+
+begin "hostile names: JSON output keeps the text exactly, in JSON escapes"
+# json-c escapes C0 controls itself; DEL, C1 and bidi controls fabric-ctl turns into \uXXXX
+served slots "{\"schema\":1,\"slots\":[$SLOT_EVIL]}" -o json slots
+want_rc 0; want_json "{\"schema\":1,\"slots\":[$SLOT_EVIL]}"; want_clean
+want_out_has '"chassis": "evil\u001b[2J\rX"'
+want_out_has '"label": "Slot 1\ndemo  2  forged  yes"'
+want_out_has '"card": "nic\u202e0"'
+served functions "{\"schema\":1,\"functions\":[$FN_EVIL]}" -o json functions
+want_rc 0; want_json "{\"schema\":1,\"functions\":[$FN_EVIL]}"; want_clean
+want_out_has '"class_name": "Ether\u007fnet"'
+want_out_has '"since": "back\\slash"'
+
 # ---- bash completion: commands, options, names from the daemon -------------------------------
 
 completion="$FABRIC_SOURCE_DIR/manager/ctl/fabric-ctl.bash-completion"
