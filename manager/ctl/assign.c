@@ -80,10 +80,10 @@ static int report(struct ctl *c, const char *what, struct json_object *res, bool
 		print_actions(res);
 	/* an acknowledgement that the switch has not confirmed yet says so */
 	if (ctl_jstr(res, "switch") && !strcmp(ctl_jstr(res, "switch"), "pending"))
-		printf("  pending: stored as %s; fabricd tells the switch when it answers again\n",
-		       ctl_or(ctl_jstr(res, "state"), "?"));
+		ctl_printf("  pending: stored as %s; fabricd tells the switch when it answers again\n",
+		           ctl_or(ctl_jstr(res, "state"), "?"));
 	if (ctl_jbool(res, "stored") == 0)
-		printf("  note: done on the switch, but fabricd could not record it (see its log)\n");
+		ctl_printf("  note: done on the switch, but fabricd could not record it (see its log)\n");
 	return 0;
 }
 
