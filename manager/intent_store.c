@@ -63,6 +63,33 @@ static const char *const migrations[] = {
 	"  vppb     INTEGER,"
 	"  detail   TEXT    CHECK (detail IS NULL OR json_valid(detail))"
 	");",
+	/* 1 -> 2: what hooks are told about a card (its identity is gone from the inventory
+	 * once the card is pulled), and hook delivery: per hook the seq up to which every event
+	 * was delivered (the watermark), and every run, written when it starts and when it
+	 * ends, so a restart knows what to deliver again and which runs may repeat. */
+	"ALTER TABLE events ADD COLUMN serial TEXT;"
+	"ALTER TABLE events ADD COLUMN vendor TEXT;"
+	"ALTER TABLE events ADD COLUMN device TEXT;"
+	"CREATE TABLE hook_marks ("
+	"  hook TEXT    PRIMARY KEY,"
+	"  seq  INTEGER NOT NULL CHECK (seq >= 0)"
+	");"
+	"CREATE TABLE hook_runs ("
+	"  id          INTEGER PRIMARY KEY,"
+	"  hook        TEXT    NOT NULL,"
+	"  seq         INTEGER NOT NULL CHECK (seq >= 0),"
+	"  event       TEXT    NOT NULL,"
+	"  started     INTEGER NOT NULL,"
+	"  duration_ms INTEGER,"
+	"  exit_code   INTEGER,"
+	"  signal      INTEGER,"
+	"  timed_out   INTEGER NOT NULL DEFAULT 0,"
+	"  truncated   INTEGER NOT NULL DEFAULT 0,"
+	"  dropped     INTEGER NOT NULL DEFAULT 0,"
+	"  redelivery  INTEGER NOT NULL DEFAULT 0,"
+	"  kind        TEXT    NOT NULL CHECK (kind IN ('notify', 'veto', 'test'))"
+	");"
+	"CREATE INDEX hook_runs_seq ON hook_runs (seq);",
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == FM_STORE_SCHEMA_VERSION,
 	       "one migration step per schema version");
@@ -82,6 +109,11 @@ enum stmt_id {
 	ST_AUDIT_LIST,
 	ST_EVENT_APPEND,
 	ST_EVENT_LIST,
+	ST_HOOK_MARK_GET,
+	ST_HOOK_MARK_PUT,
+	ST_HOOK_RUN_START,
+	ST_HOOK_RUN_FINISH,
+	ST_HOOK_RUN_LIST,
 	ST_COUNT
 };
 
@@ -113,9 +145,27 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_AUDIT_LIST] = "SELECT id, time, uid, pid, gid, method, params, result, message FROM audit"
 			  " WHERE time >= ?1 ORDER BY id LIMIT ?2",
 	[ST_EVENT_APPEND] = "INSERT INTO events (time, name, chassis, slot, card, function, host, vppb,"
-			    " detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-	[ST_EVENT_LIST] = "SELECT seq, time, name, chassis, slot, card, function, host, vppb, detail"
+			    " detail, serial, vendor, device)"
+			    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	[ST_EVENT_LIST] = "SELECT seq, time, name, chassis, slot, card, function, host, vppb, detail,"
+			  " serial, vendor, device"
 			  " FROM events WHERE seq > ?1 AND seq <= ?2 ORDER BY seq LIMIT ?3",
+	[ST_HOOK_MARK_GET] = "SELECT seq FROM hook_marks WHERE hook = ?1",
+	[ST_HOOK_MARK_PUT] = "INSERT INTO hook_marks (hook, seq) VALUES (?1, ?2)"
+			     " ON CONFLICT (hook) DO UPDATE SET seq = excluded.seq",
+	[ST_HOOK_RUN_START] = "INSERT INTO hook_runs (hook, seq, event, started, redelivery, kind)"
+			      " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_HOOK_RUN_FINISH] = "UPDATE hook_runs SET duration_ms = ?2, exit_code = ?3, signal = ?4,"
+			       " timed_out = ?5, truncated = ?6, dropped = ?7 WHERE id = ?1",
+	[ST_HOOK_RUN_LIST] = "SELECT id, hook, seq, event, started, duration_ms, exit_code, signal,"
+			     " timed_out, truncated, dropped, redelivery, kind FROM hook_runs"
+			     " WHERE seq > ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+};
+
+static const char *const run_kinds[] = {
+	[FM_STORE_RUN_NOTIFY] = "notify",
+	[FM_STORE_RUN_VETO] = "veto",
+	[FM_STORE_RUN_TEST] = "test",
 };
 
 static const char *const state_names[] = {
@@ -709,6 +759,9 @@ int fm_store_event_append(struct fm_store *s, const struct fm_store_event *e, in
 	bind_text_or_null(st, 7, e->host);
 	bind_int_or_null(st, 8, e->vppb);
 	bind_text_or_null(st, 9, e->detail);
+	bind_text_or_null(st, 10, e->serial);
+	bind_text_or_null(st, 11, e->vendor);
+	bind_text_or_null(st, 12, e->device);
 	ret = run(s, ST_EVENT_APPEND, "appending an event");
 	/* Provisional until COMMIT: kept in the staged entry, published by the flush. */
 	if (!ret)
@@ -913,6 +966,9 @@ static int event_row(sqlite3_stmt *st, void *ctx)
 		.host = col_text(st, 7),
 		.vppb = col_int_or_neg(st, 8),
 		.detail = col_text(st, 9),
+		.serial = col_text(st, 10),
+		.vendor = col_text(st, 11),
+		.device = col_text(st, 12),
 	};
 
 	return w->cb(w->arg, &e);
@@ -938,6 +994,162 @@ int fm_store_event_list(struct fm_store *s, int64_t since_seq, size_t limit, fm_
 int64_t fm_store_event_last_seq(const struct fm_store *s)
 {
 	return s ? s->committed_seq : 0;
+}
+
+/* ---- hook delivery --------------------------------------------------------------------- */
+
+int fm_store_hook_mark_get(struct fm_store *s, const char *hook, int64_t *seq)
+{
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	if (!s || !hook || !seq)
+		return -EINVAL;
+	st = s->st[ST_HOOK_MARK_GET];
+	sqlite3_bind_text(st, 1, hook, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*seq = sqlite3_column_int64(st, 0);
+		ret = 0;
+	} else if (rc == SQLITE_DONE) {
+		ret = -ENOENT;
+	} else {
+		ret = db_fail(s, rc, "reading a hook's delivery mark");
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return ret;
+}
+
+int fm_store_hook_mark_put(struct fm_store *s, const char *hook, int64_t seq,
+			   fm_store_done_fn done, void *arg)
+{
+	sqlite3_stmt *st;
+	int ret;
+
+	if (!s)
+		return -EINVAL;
+	if (!hook || !*hook || seq < 0)
+		return arg_fail(s, "hook mark needs a hook name and seq >= 0");
+	ret = stage_begin(s);
+	if (ret)
+		return ret;
+	st = s->st[ST_HOOK_MARK_PUT];
+	sqlite3_bind_text(st, 1, hook, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, seq);
+	ret = run(s, ST_HOOK_MARK_PUT, "storing a hook's delivery mark");
+	return stage_end(s, ret, done, arg, NULL, 0);
+}
+
+int fm_store_hook_run_start(struct fm_store *s, const struct fm_store_hook_run *r,
+			    int64_t *id_out, fm_store_done_fn done, void *arg)
+{
+	sqlite3_stmt *st;
+	int ret;
+
+	if (!s || !r)
+		return -EINVAL;
+	if (!r->hook || !*r->hook || !r->event || !*r->event || r->seq < 0 ||
+	    (unsigned)r->kind >= sizeof(run_kinds) / sizeof(run_kinds[0]))
+		return arg_fail(s, "hook run needs a hook, an event, seq >= 0 and a kind");
+	ret = stage_begin(s);
+	if (ret)
+		return ret;
+	st = s->st[ST_HOOK_RUN_START];
+	sqlite3_bind_text(st, 1, r->hook, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, r->seq);
+	sqlite3_bind_text(st, 3, r->event, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, r->started_ms ? r->started_ms : now_ms());
+	sqlite3_bind_int(st, 5, r->redelivery);
+	sqlite3_bind_text(st, 6, run_kinds[r->kind], -1, SQLITE_STATIC);
+	ret = run(s, ST_HOOK_RUN_START, "recording a hook run");
+	/* the row id is final: a rollback reports failure to done, and then id_out is unused */
+	if (!ret && id_out)
+		*id_out = sqlite3_last_insert_rowid(s->db);
+	return stage_end(s, ret, done, arg, NULL, 0);
+}
+
+int fm_store_hook_run_finish(struct fm_store *s, const struct fm_store_hook_run *r,
+			     fm_store_done_fn done, void *arg)
+{
+	sqlite3_stmt *st;
+	int ret;
+
+	if (!s || !r)
+		return -EINVAL;
+	if (r->id <= 0 || r->duration_ms < 0)
+		return arg_fail(s, "hook run result needs the run's id and a duration");
+	ret = stage_begin(s);
+	if (ret)
+		return ret;
+	st = s->st[ST_HOOK_RUN_FINISH];
+	sqlite3_bind_int64(st, 1, r->id);
+	sqlite3_bind_int64(st, 2, r->duration_ms);
+	bind_int_or_null(st, 3, r->exit_code);
+	bind_int_or_null(st, 4, r->signal > 0 ? r->signal : -1);
+	sqlite3_bind_int(st, 5, r->timed_out);
+	sqlite3_bind_int(st, 6, r->truncated);
+	sqlite3_bind_int64(st, 7, r->dropped);
+	ret = run(s, ST_HOOK_RUN_FINISH, "recording a hook run's result");
+	if (!ret && sqlite3_changes(s->db) == 0) {
+		snprintf(s->errmsg, sizeof(s->errmsg), "no hook run %" PRId64, r->id);
+		ret = -ENOENT;
+	}
+	return stage_end(s, ret, done, arg, NULL, 0);
+}
+
+struct run_walk {
+	fm_store_hook_run_fn cb;
+	void *arg;
+};
+
+static int run_row(sqlite3_stmt *st, void *ctx)
+{
+	struct run_walk *w = ctx;
+	const char *kind = col_text(st, 12);
+	struct fm_store_hook_run r = {
+		.id = sqlite3_column_int64(st, 0),
+		.hook = col_text(st, 1),
+		.seq = sqlite3_column_int64(st, 2),
+		.event = col_text(st, 3),
+		.started_ms = sqlite3_column_int64(st, 4),
+		.duration_ms = sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 5),
+		.exit_code = col_int_or_neg(st, 6),
+		.signal = sqlite3_column_type(st, 7) == SQLITE_NULL ? 0 : sqlite3_column_int(st, 7),
+		.timed_out = sqlite3_column_int(st, 8) != 0,
+		.truncated = sqlite3_column_int(st, 9) != 0,
+		.dropped = sqlite3_column_int64(st, 10),
+		.redelivery = sqlite3_column_int(st, 11) != 0,
+	};
+
+	for (size_t i = 0; kind && i < sizeof(run_kinds) / sizeof(run_kinds[0]); i++)
+		if (!strcmp(kind, run_kinds[i]))
+			r.kind = (enum fm_store_run_kind)i;
+	return w->cb(w->arg, &r);
+}
+
+int fm_store_hook_run_list(struct fm_store *s, int64_t since_seq, int64_t after_id, size_t limit,
+			   fm_store_hook_run_fn cb, void *arg)
+{
+	struct run_walk w = { cb, arg };
+	sqlite3_stmt *st;
+
+	if (!s || !cb)
+		return -EINVAL;
+	st = s->st[ST_HOOK_RUN_LIST];
+	if (!sqlite3_stmt_busy(st)) {
+		sqlite3_bind_int64(st, 1, since_seq);
+		sqlite3_bind_int64(st, 2, after_id);
+		sqlite3_bind_int64(st, 3, sql_limit(limit));
+	}
+	return walk(s, ST_HOOK_RUN_LIST, run_row, &w, "listing hook runs");
+}
+
+const char *fm_store_run_kind_name(enum fm_store_run_kind k)
+{
+	if ((unsigned)k >= sizeof(run_kinds) / sizeof(run_kinds[0]))
+		return NULL;
+	return run_kinds[k];
 }
 
 const char *fm_store_state_name(enum fm_store_state state)

@@ -3,6 +3,7 @@
 #ifndef FM_INTENT_STORE_H
 #define FM_INTENT_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -12,7 +13,7 @@
 
 /* Schema version this code writes (PRAGMA user_version). Older files are migrated on open,
  * newer ones refused. */
-#define FM_STORE_SCHEMA_VERSION 1
+#define FM_STORE_SCHEMA_VERSION 2
 
 /* Longest chassis / card serial / host name a binding holds, including the NUL. */
 #define FM_STORE_NAME_MAX 128
@@ -76,6 +77,33 @@ struct fm_store_event {
 	const char *host;
 	int vppb;
 	const char *detail;
+	/* the card's identity when the event was raised: DSN, PCI vendor and device IDs as
+	 * four hex digits ("8086"); NULL when unknown (the card not read yet) */
+	const char *serial;
+	const char *vendor;
+	const char *device;
+};
+
+/* Hook runs (manager/hooks.c). A notification run is recorded when it starts and again
+ * when it ends; veto and test runs are not delivered again, but recorded the same way. */
+enum fm_store_run_kind {
+	FM_STORE_RUN_NOTIFY = 0,
+	FM_STORE_RUN_VETO,
+	FM_STORE_RUN_TEST,
+};
+
+struct fm_store_hook_run {
+	int64_t id;          /* filled by the store */
+	const char *hook;    /* the hook's file name */
+	int64_t seq;         /* the event's seq (0 for a test run) */
+	const char *event;   /* the event's name */
+	int64_t started_ms;  /* 0 on start: now */
+	int64_t duration_ms; /* -1: still running (or fabricd stopped while it ran) */
+	int exit_code;       /* -1: none (killed by a signal, or still running) */
+	int signal;          /* 0: none */
+	bool timed_out, truncated, redelivery;
+	int64_t dropped;     /* bytes of output dropped past the capture limit */
+	enum fm_store_run_kind kind;
 };
 
 /* Completion of a staged write: rc 0 once the batch holding it is committed (fsynced),
@@ -85,6 +113,7 @@ typedef void (*fm_store_done_fn)(void *arg, int rc);
 typedef int (*fm_store_binding_fn)(void *arg, const struct fm_store_binding *b);
 typedef int (*fm_store_audit_fn)(void *arg, const struct fm_store_audit *a);
 typedef int (*fm_store_event_fn)(void *arg, const struct fm_store_event *e);
+typedef int (*fm_store_hook_run_fn)(void *arg, const struct fm_store_hook_run *r);
 
 /* Opens (creating if needed, mode 0600) the database file at path, normally
  * "<state_dir>/" FM_STORE_FILENAME, and migrates it to FM_STORE_SCHEMA_VERSION.
@@ -159,6 +188,28 @@ int fm_store_event_list(struct fm_store *s, int64_t since_seq, size_t limit, fm_
 			void *arg);
 /* Highest committed event seq (0 if none). */
 int64_t fm_store_event_last_seq(const struct fm_store *s);
+
+/* ---- hook delivery ----------------------------------------------------------------------
+ * A hook's mark: every event with seq <= mark that hooks get has been delivered to it.
+ * 0 and *seq, -ENOENT for a hook never seen, or another negative error. */
+int fm_store_hook_mark_get(struct fm_store *s, const char *hook, int64_t *seq);
+/* Batched write (see above): insert or replace the hook's mark. */
+int fm_store_hook_mark_put(struct fm_store *s, const char *hook, int64_t seq,
+			   fm_store_done_fn done, void *arg);
+/* Batched write: a run started (r->hook, seq, event, started_ms, redelivery, kind); *id_out
+ * is the run's id, to pass to _finish once done(arg, 0) ran. */
+int fm_store_hook_run_start(struct fm_store *s, const struct fm_store_hook_run *r,
+			    int64_t *id_out, fm_store_done_fn done, void *arg);
+/* Batched write: the result of run r->id (duration_ms, exit_code, signal, timed_out,
+ * truncated, dropped). -ENOENT: no such run. */
+int fm_store_hook_run_finish(struct fm_store *s, const struct fm_store_hook_run *r,
+			     fm_store_done_fn done, void *arg);
+/* Runs of events with seq > since_seq and id > after_id, oldest first, at most limit
+ * (0: no limit). Unlike events, staged runs are listed. */
+int fm_store_hook_run_list(struct fm_store *s, int64_t since_seq, int64_t after_id, size_t limit,
+			   fm_store_hook_run_fn cb, void *arg);
+/* "notify", "veto", "test"; NULL for an invalid kind. */
+const char *fm_store_run_kind_name(enum fm_store_run_kind k);
 
 /* "binding", "bound", "unbinding", "detached"; NULL for an invalid state. */
 const char *fm_store_state_name(enum fm_store_state state);

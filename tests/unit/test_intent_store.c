@@ -524,6 +524,96 @@ static void test_crash_consistency(void **state)
 	fm_store_close(s);
 }
 
+struct runs_seen {
+	int n;
+	struct fm_store_hook_run r[8];
+	char hook[8][32];
+};
+
+static int collect_run(void *arg, const struct fm_store_hook_run *r)
+{
+	struct runs_seen *v = arg;
+
+	if (v->n < 8) {
+		v->r[v->n] = *r;
+		snprintf(v->hook[v->n], sizeof(v->hook[0]), "%s", r->hook);
+		v->r[v->n].hook = v->hook[v->n];
+		v->r[v->n].event = NULL;
+	}
+	v->n++;
+	return 0;
+}
+
+static int check_identity(void *arg, const struct fm_store_event *e)
+{
+	(void)arg;
+	assert_string_equal(e->serial, "00-1b-21-ff-ff-2b-46-e0");
+	assert_string_equal(e->vendor, "8086");
+	assert_string_equal(e->device, "10ed");
+	return 0;
+}
+
+/* Hook delivery: marks, runs started then finished, survive a reopen; events keep the card
+ * identity hooks are given. */
+static void test_hook_delivery(void **state)
+{
+	struct ctx *c = *state;
+	struct fm_store *s = open_ok(c->path);
+	struct fm_store_event e = {.name = "card-removed", .slot = 1, .vppb = -1,
+				   .serial = "00-1b-21-ff-ff-2b-46-e0", .vendor = "8086", .device = "10ed"};
+	struct fm_store_hook_run r = {.hook = "10-log", .seq = 1, .event = "card-removed",
+				      .kind = FM_STORE_RUN_NOTIFY};
+	struct runs_seen seen = {0};
+	int64_t seq = 0, id1 = 0, id2 = 0, mark = -1;
+
+	assert_int_equal(fm_store_hook_mark_get(s, "10-log", &mark), -ENOENT);
+	assert_int_equal(fm_store_event_append(s, &e, &seq, NULL, NULL), 0);
+	assert_int_equal(fm_store_hook_mark_put(s, "10-log", 0, NULL, NULL), 0);
+	assert_int_equal(fm_store_hook_run_start(s, &r, &id1, NULL, NULL), 0);
+	r.hook = "20-veto";
+	r.redelivery = true;
+	assert_int_equal(fm_store_hook_run_start(s, &r, &id2, NULL, NULL), 0);
+	assert_int_equal(fm_store_flush(s), 0);
+	assert_true(id1 > 0 && id2 > id1);
+	r.id = id1;
+	r.duration_ms = 12;
+	r.exit_code = -1;
+	r.signal = 9;
+	r.timed_out = true;
+	r.truncated = true;
+	r.dropped = 1000;
+	assert_int_equal(fm_store_hook_run_finish(s, &r, NULL, NULL), 0);
+	assert_int_equal(fm_store_hook_mark_put(s, "10-log", 1, NULL, NULL), 0);
+	r.id = 999;
+	assert_int_equal(fm_store_hook_run_finish(s, &r, NULL, NULL), -ENOENT);
+	assert_int_equal(fm_store_flush(s), 0);
+	fm_store_close(s);
+
+	s = open_ok(c->path);
+	assert_int_equal(fm_store_hook_mark_get(s, "10-log", &mark), 0);
+	assert_int_equal(mark, 1);
+	assert_int_equal(fm_store_event_list(s, 0, 0, check_identity, NULL), 0);
+	assert_int_equal(fm_store_hook_run_list(s, 0, 0, 0, collect_run, &seen), 0);
+	assert_int_equal(seen.n, 2);
+	assert_string_equal(seen.hook[0], "10-log");
+	assert_int_equal(seen.r[0].duration_ms, 12);
+	assert_int_equal(seen.r[0].exit_code, -1);
+	assert_int_equal(seen.r[0].signal, 9);
+	assert_true(seen.r[0].timed_out && seen.r[0].truncated && !seen.r[0].redelivery);
+	assert_int_equal(seen.r[0].dropped, 1000);
+	assert_string_equal(seen.hook[1], "20-veto");
+	assert_int_equal(seen.r[1].duration_ms, -1); /* started, never finished */
+	assert_true(seen.r[1].redelivery);
+	assert_int_equal(seen.r[1].kind, FM_STORE_RUN_NOTIFY);
+	seen.n = 0;
+	assert_int_equal(fm_store_hook_run_list(s, 0, id1, 0, collect_run, &seen), 0);
+	assert_int_equal(seen.n, 1);
+	seen.n = 0;
+	assert_int_equal(fm_store_hook_run_list(s, 1, 0, 0, collect_run, &seen), 0);
+	assert_int_equal(seen.n, 0);
+	fm_store_close(s);
+}
+
 static void test_newer_version_refused(void **state)
 {
 	struct ctx *c = *state;
@@ -700,6 +790,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_callback_stages_next_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_consistency, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_version_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hook_delivery, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_empty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_failure_rolls_back, setup, teardown),
