@@ -11,6 +11,7 @@
 #include "api.h"
 #include "control.h"
 #include "engine.h"
+#include "hooks.h"
 #include "lspci_text.h"
 
 #define API_VERSION 1
@@ -1174,12 +1175,147 @@ static void on_denied(void *ctx, const struct fm_rpc_peer *peer, const char *met
 	audit(d, peer, method, NULL, "permission-denied", reason);
 }
 
+/* ---- hooks ---------------------------------------------------------------------------- */
+
+static void m_hooks(struct fm_rpc_call *call, struct json_object *params, void *ctx)
+{
+	struct fm_daemon *d = ctx;
+	struct json_object *r;
+
+	if (fm_rpc_param_check_known(call, params, no_params))
+		return;
+	r = fm_hooks_list_json(d->hooks);
+	json_object_object_add(r, "schema", json_object_new_int(1));
+	fm_rpc_reply_result(call, r);
+}
+
+static int add_run(void *arg, const struct fm_store_hook_run *run)
+{
+	json_object_array_add(arg, fm_hooks_run_json(run));
+	return 0;
+}
+
+static void m_hook_runs(struct fm_rpc_call *call, struct json_object *params, void *ctx)
+{
+	static const char *const known[] = {"since", "limit", NULL};
+	struct fm_daemon *d = ctx;
+	uint64_t since = 0, limit = 100;
+	struct json_object *r, *a;
+
+	if (fm_rpc_param_check_known(call, params, known) ||
+	    fm_rpc_param_opt_uint(call, params, "since", 0, INT64_MAX, &since) ||
+	    fm_rpc_param_opt_uint(call, params, "limit", 1, 100000, &limit))
+		return;
+	a = json_object_new_array();
+	if (fm_store_hook_run_list(d->store, (int64_t)since, 0, limit, add_run, a)) {
+		json_object_put(a);
+		fm_rpc_reply_error(call, FM_RPC_E_INTERNAL, "reading hook runs: %s",
+				   fm_store_last_error(d->store));
+		return;
+	}
+	r = result_new();
+	json_object_object_add(r, "runs", a);
+	fm_rpc_reply_result(call, r);
+}
+
+/* Events a hook can be tested with: what fabricd raises, as hooks get it. */
+static const char *const hook_events[] = {
+	"card-added", "card-removed", "attention-button", "link-up", "link-down", "power-fault",
+	"function-assigned", "function-unassigned", "function-detached", "function-restored",
+	"binding-unexpected", "switch-connected", "switch-lost", "pre-assign", "pre-unassign", NULL};
+
+struct hook_test {
+	struct fm_rpc_call *call;
+	struct json_object *event;
+};
+
+static void hook_test_done(void *arg, struct json_object *runs)
+{
+	struct hook_test *t = arg;
+	struct json_object *r = result_new();
+
+	json_object_object_add(r, "event", t->event);
+	json_object_object_add(r, "runs", runs ? runs : json_object_new_array());
+	fm_rpc_reply_result(t->call, r);
+	free(t);
+}
+
+static void m_hook_test(struct fm_rpc_call *call, struct json_object *params, void *ctx)
+{
+	static const char *const known[] = {"event", "function", "host", NULL};
+	struct fm_daemon *d = ctx;
+	const char *name = NULL, *function = NULL, *host = NULL;
+	struct fm_store_event e = {.slot = -1, .vppb = -1};
+	char vendor[8], device[8];
+	struct fm_fn *fn = NULL;
+	struct fm_host *h = NULL;
+	struct hook_test *t;
+	bool amb = false;
+	size_t i;
+
+	if (fm_rpc_param_check_known(call, params, known) ||
+	    fm_rpc_param_string(call, params, "event", &name) ||
+	    fm_rpc_param_opt_string(call, params, "function", &function) ||
+	    fm_rpc_param_opt_string(call, params, "host", &host))
+		return;
+	for (i = 0; hook_events[i] && strcmp(hook_events[i], name); i++)
+		;
+	if (!hook_events[i]) {
+		fm_rpc_reply_error_data(call, FM_RPC_E_BAD_PARAMS, json_tokener_parse("{\"param\":\"event\"}"),
+					"event: unknown event \"%s\" (card-added, card-removed, "
+					"attention-button, link-up, link-down, power-fault, function-assigned, "
+					"function-unassigned, function-detached, function-restored, "
+					"binding-unexpected, switch-connected, switch-lost, pre-assign, pre-unassign)",
+					name);
+		return;
+	}
+	if (function && !(fn = fm_inv_find_fn(d->inv, function, &amb))) {
+		fm_rpc_reply_error(call, amb ? FM_RPC_E_BAD_REQUEST : FM_RPC_E_NO_SUCH_FUNCTION,
+				   amb ? "function name %s is ambiguous: prefix it with CHASSIS:" : "no function %s",
+				   function);
+		return;
+	}
+	if (host && !(h = fm_inv_find_host(d->inv, host, &amb))) {
+		fm_rpc_reply_error(call, amb ? FM_RPC_E_BAD_REQUEST : FM_RPC_E_NO_SUCH_HOST,
+				   amb ? "host name %s is ambiguous: prefix it with CHASSIS:" : "no host %s", host);
+		return;
+	}
+	e.name = name;
+	e.time_ms = fm_now_ms();
+	if (fn) {
+		e.chassis = fn->card->chassis->name;
+		e.slot = fn->card->slot;
+		e.card = fn->card->name;
+		e.function = fn->name;
+		e.serial = fn->card->serial;
+		snprintf(vendor, sizeof(vendor), "%04x", fn->vendor);
+		snprintf(device, sizeof(device), "%04x", fn->device);
+		e.vendor = vendor;
+		e.device = device;
+	}
+	if (h) {
+		e.chassis = h->chassis->name;
+		e.host = h->name;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		fm_rpc_reply_error(call, FM_RPC_E_INTERNAL, "out of memory");
+		return;
+	}
+	t->call = call;
+	t->event = fm_event_json(&e);
+	fm_hooks_test(d->hooks, &e, hook_test_done, t);
+}
+
 static const struct fm_rpc_method methods[] = {
 	{"assign", FM_RPC_MUTATING, m_assign},
 	{"audit", 0, m_audit},
 	{"cards", 0, m_cards},
 	{"events", 0, m_events},
 	{"functions", 0, m_functions},
+	{"hook_runs", 0, m_hook_runs},
+	{"hook_test", FM_RPC_MUTATING, m_hook_test},
+	{"hooks", 0, m_hooks},
 	{"hosts", 0, m_hosts},
 	{"lspci", 0, m_lspci},
 	{"show", 0, m_show},

@@ -15,6 +15,8 @@
 #include "daemon.h"
 #include "discovery.h"
 #include "engine.h"
+#include "hooks.h"
+#include "text_escape.h"
 
 #define FABRICD_VERSION "0.1.0"
 
@@ -82,6 +84,12 @@ struct json_object *fm_event_json(const struct fm_store_event *e)
 		json_object_object_add(o, "host", json_object_new_string(e->host));
 	if (e->vppb >= 0)
 		json_object_object_add(o, "vppb", json_object_new_int(e->vppb));
+	if (e->serial)
+		json_object_object_add(o, "serial", json_object_new_string(e->serial));
+	if (e->vendor)
+		json_object_object_add(o, "vendor", json_object_new_string(e->vendor));
+	if (e->device)
+		json_object_object_add(o, "device", json_object_new_string(e->device));
 	if (e->detail) {
 		struct json_object *detail = json_tokener_parse(e->detail);
 
@@ -96,24 +104,55 @@ struct pending_event {
 	struct fm_daemon *d;
 	int64_t seq;
 	struct fm_store_event ev;
-	char *strings[6];
+	char *strings[9];
+	char vendor[8], device[8];
+	fm_event_stored_fn stored;
+	void *stored_arg;
 };
 
 static void event_committed(void *arg, int rc)
 {
 	struct pending_event *p = arg;
 
+	p->ev.seq = p->seq;
 	if (!rc && p->seq > 0 && p->d->ctl) {
-		struct json_object *o;
+		struct json_object *o = fm_event_json(&p->ev);
 
-		p->ev.seq = p->seq;
-		o = fm_event_json(&p->ev);
 		fm_ctl_notify_all(p->d->ctl, "event", o);
 		json_object_put(o);
 	}
-	for (unsigned i = 0; i < 6; i++)
+	if (!rc && p->seq > 0)
+		fm_hooks_event(p->d->hooks, &p->ev);
+	if (p->stored)
+		p->stored(p->stored_arg, !rc && p->seq > 0 ? &p->ev : NULL);
+	for (unsigned i = 0; i < 9; i++)
 		free(p->strings[i]);
 	free(p);
+}
+
+/* What hooks are told about the card (DESIGN.md "Hooks"), read while the inventory still
+ * holds it: a pulled card is gone from it by the time the event commits. */
+static void event_identity(struct fm_daemon *d, struct pending_event *p, const struct fm_event_args *a)
+{
+	struct fm_chassis *ch = a->chassis ? fm_inv_chassis(d->inv, a->chassis) : NULL;
+	struct fm_card *card = ch && a->slot >= 0 ? fm_inv_card_by_slot(ch, (uint16_t)a->slot) : NULL;
+	struct fm_fn *fn = NULL;
+	char name[FM_NAME_MAX * 2 + FM_FN_NAME_MAX];
+
+	if (ch && a->function) {
+		snprintf(name, sizeof(name), "%s:%s", ch->name, a->function);
+		fn = fm_inv_find_fn(d->inv, name, NULL);
+		if (fn)
+			card = fn->card;
+	}
+	if (!card)
+		return;
+	p->ev.serial = p->strings[6] = strdup(card->serial);
+	snprintf(p->vendor, sizeof(p->vendor), "%04x", fn ? fn->vendor : card->vendor);
+	snprintf(p->device, sizeof(p->device), "%04x",
+		 fn ? fn->device : card->n_pfs ? card->pfs[0].fns[0].device : 0);
+	p->ev.vendor = p->vendor;
+	p->ev.device = p->device;
 }
 
 static const char *keep(struct pending_event *p, unsigned i, const char *s)
@@ -124,14 +163,26 @@ static const char *keep(struct pending_event *p, unsigned i, const char *s)
 
 void fm_daemon_event(struct fm_daemon *d, const struct fm_event_args *a)
 {
+	fm_daemon_event_then(d, a, NULL, NULL);
+}
+
+void fm_daemon_event_then(struct fm_daemon *d, const struct fm_event_args *a,
+			  fm_event_stored_fn stored, void *arg)
+{
 	struct pending_event *p = calloc(1, sizeof(*p));
+	char *ef, *eh, *ec;
 
 	if (!p) {
 		json_object_put(a->detail);
 		fm_log(d, FM_LOG_ERR, "event %s lost: out of memory", a->name);
+		if (stored)
+			stored(arg, NULL);
 		return;
 	}
 	p->d = d;
+	p->stored = stored;
+	p->stored_arg = arg;
+	event_identity(d, p, a);
 	p->ev.time_ms = fm_now_ms();
 	p->ev.name = keep(p, 0, a->name);
 	p->ev.chassis = keep(p, 1, a->chassis);
@@ -142,9 +193,15 @@ void fm_daemon_event(struct fm_daemon *d, const struct fm_event_args *a)
 	p->ev.slot = a->slot;
 	p->ev.vppb = a->vppb;
 	json_object_put(a->detail);
-	fm_log(d, FM_LOG_INFO, "event %s%s%s%s%s%s%s", a->name, a->function ? " " : "",
-	       a->function ? a->function : "", a->host ? " host " : "", a->host ? a->host : "",
-	       a->chassis ? " chassis " : "", a->chassis ? a->chassis : "");
+	/* names come from the chassis file and the API: escaped, they cannot forge a log line */
+	ef = fab_escape_dup(a->function);
+	eh = fab_escape_dup(a->host);
+	ec = fab_escape_dup(a->chassis);
+	fm_log(d, FM_LOG_INFO, "event %s%s%s%s%s%s%s", a->name, ef ? " " : "", ef ? ef : "",
+	       eh ? " host " : "", eh ? eh : "", ec ? " chassis " : "", ec ? ec : "");
+	free(ef);
+	free(eh);
+	free(ec);
 	if (fm_store_event_append(d->store, &p->ev, &p->seq, event_committed, p)) {
 		fm_log(d, FM_LOG_ERR, "event %s not stored: %s", a->name, fm_store_last_error(d->store));
 		event_committed(p, -EIO);
@@ -312,6 +369,50 @@ static void on_prepare(uv_prepare_t *h)
 	}
 }
 
+static void hooks_log(void *arg, int level, const char *msg)
+{
+	fm_log(arg, level, "%s", msg);
+}
+
+static void hook_failed(void *arg, const struct fm_store_event *e, const char *hook,
+			const struct fm_hook_result *r)
+{
+	struct fm_daemon *d = arg;
+	struct json_object *detail = json_object_new_object();
+
+	json_object_object_add(detail, "hook", json_object_new_string(hook));
+	json_object_object_add(detail, "seq", json_object_new_int64(e->seq));
+	json_object_object_add(detail, "event", json_object_new_string(e->name));
+	json_object_object_add(detail, "exit_code", r->signal ? NULL : json_object_new_int(r->exit_code));
+	json_object_object_add(detail, "signal", r->signal ? json_object_new_int(r->signal) : NULL);
+	json_object_object_add(detail, "timed_out", json_object_new_boolean(r->timed_out));
+	/* never delivered to hooks (fm_hooks_event), so a failing hook cannot loop */
+	fm_daemon_event(d, &(struct fm_event_args){.name = "hook-failed", .chassis = e->chassis,
+						   .slot = e->slot, .card = e->card,
+						   .function = e->function, .host = e->host,
+						   .vppb = e->vppb, .detail = detail});
+}
+
+/* The runner's settings from the configuration; the environment's LANG and TZ pass on. */
+static void hooks_configure(struct fm_daemon *d, bool create)
+{
+	struct fm_hooks_config hc = {
+		.dir = d->cfg->hooks_dir,
+		.timeout_ms = d->cfg->timeouts.hook_ms,
+		.max_parallel = d->cfg->hooks_max_parallel,
+		.lang = getenv("LANG"),
+		.tz = getenv("TZ"),
+	};
+	static const struct fm_hooks_ops ops = {hooks_log, hook_failed};
+
+	if (create) {
+		d->hooks = fm_hooks_new(d->loop, d->store, &hc, &ops, d);
+		return;
+	}
+	fm_hooks_reconfigure(d->hooks, &hc);
+	fm_hooks_rescan(d->hooks);
+}
+
 static void reload(struct fm_daemon *d)
 {
 	struct fm_fabric_config *cfg = NULL;
@@ -319,13 +420,16 @@ static void reload(struct fm_daemon *d)
 
 	if (fm_fabric_config_load_file(d->cfg_path, &cfg, err, sizeof(err))) {
 		fm_log(d, FM_LOG_ERR, "SIGHUP: keeping the running configuration: %s", err);
+		fm_hooks_rescan(d->hooks); /* the hooks directory is read again all the same */
 		return;
 	}
 	/* What can change without a restart: timeouts, the reconciliation policy, hooks.
 	 * Chassis, sockets and the state directory need a restart. */
 	d->cfg->timeouts = cfg->timeouts;
 	d->cfg->reconcile = cfg->reconcile;
-	fm_log(d, FM_LOG_INFO, "SIGHUP: reloaded %s (timeouts, reconcile policy)", d->cfg_path);
+	d->cfg->hooks_max_parallel = cfg->hooks_max_parallel;
+	fm_log(d, FM_LOG_INFO, "SIGHUP: reloaded %s (timeouts, reconcile policy, hooks)", d->cfg_path);
+	hooks_configure(d, false);
 	fm_fabric_config_free(cfg);
 }
 
@@ -428,6 +532,11 @@ int fm_daemon_init(struct fm_daemon *d, uv_loop_t *loop, struct fm_fabric_config
 			return -ENOMEM;
 		d->n_links++;
 	}
+	hooks_configure(d, true);
+	if (!d->hooks) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
 	d->engine = fm_engine_new(d, err, errlen);
 	if (!d->engine)
 		return -ENOMEM;
@@ -440,6 +549,8 @@ void fm_daemon_start(struct fm_daemon *d)
 	uv_signal_start(&d->sig_term, on_signal, SIGTERM);
 	uv_signal_start(&d->sig_int, on_signal, SIGINT);
 	uv_signal_start(&d->sig_hup, on_signal, SIGHUP);
+	if (fm_hooks_start(d->hooks))
+		fm_log(d, FM_LOG_ERR, "hooks: some stored events may not be delivered again");
 	for (unsigned i = 0; i < d->n_links; i++)
 		fm_switch_start(d->links[i]);
 }
@@ -454,6 +565,7 @@ void fm_daemon_stop(struct fm_daemon *d)
 	/* before the control socket goes: parked requests are answered on their connections */
 	if (d->engine)
 		fm_engine_stop(d->engine);
+	fm_hooks_stop(d->hooks); /* vetoes waiting on hooks are answered too */
 	fm_ctl_free(d->ctl);
 	d->ctl = NULL;
 	if (d->handles) {
@@ -477,6 +589,7 @@ void fm_daemon_fini(struct fm_daemon *d)
 		if (fm_store_flush(d->store))
 			break;
 	fm_engine_free(d->engine);
+	fm_hooks_free(d->hooks);
 	fm_store_close(d->store);
 	fm_inv_free(d->inv);
 	fm_pci_free(d->pci);

@@ -17,6 +17,7 @@
 
 struct fm_ctl;
 struct fm_engine;
+struct fm_hooks;
 struct json_object;
 
 /* A binding found on a switch that the intent store did not hold (reported by status). */
@@ -41,6 +42,7 @@ struct fm_daemon {
 	unsigned n_links;
 	struct fm_engine *engine;
 	struct fm_ctl *ctl;
+	struct fm_hooks *hooks;
 
 	uv_prepare_t flush_handle; /* group commit: one transaction per loop iteration */
 	bool handles;              /* flush_handle and the signal handles are initialized */
@@ -77,6 +79,12 @@ struct fm_event_args {
 	struct json_object *detail;
 };
 void fm_daemon_event(struct fm_daemon *d, const struct fm_event_args *ev);
+/* The same, then stored(arg, e) once committed (e NULL: the event could not be stored);
+ * e is valid during the call only. For pre-assign / pre-unassign, which go to the hooks
+ * through fm_hooks_veto instead of as notifications. */
+typedef void (*fm_event_stored_fn)(void *arg, const struct fm_store_event *e);
+void fm_daemon_event_then(struct fm_daemon *d, const struct fm_event_args *ev,
+			  fm_event_stored_fn stored, void *arg);
 
 /* The store's event row as the API's event object (new reference). */
 struct json_object *fm_event_json(const struct fm_store_event *e);

@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 
 #include "engine.h"
+#include "hooks.h"
 #include "index.h"
 
 enum op_kind { OP_ASSIGN, OP_UNASSIGN };
@@ -65,6 +66,7 @@ struct fm_op {
 	unsigned rounds;    /* WAIT_SWITCH rounds so far */
 	unsigned vh_tries;  /* GET_VH asked after an unanswered UNBIND */
 	struct fm_op *park_next;
+	bool vetted;        /* the pre-assign / pre-unassign hooks allowed it */
 };
 
 struct queue {
@@ -814,6 +816,65 @@ static bool ask_vh(struct fm_op *op, uint8_t port, fm_switch_cb cb)
 	return op_request(op, &m, 0, cb) == 0;
 }
 
+/* ---- vetoes ---------------------------------------------------------------------------- */
+
+/* pre-assign / pre-unassign hooks (DESIGN.md "Hooks") are asked once per operation a client
+ * asked for, after validation and before the intent is stored; when they allow it the
+ * operation starts over, validated again, as the fabric may have changed while they ran.
+ * Reconciliation's own operations finish what is already intended: no hook is asked. */
+static void op_vetted(void *arg, bool allowed, const char *hook, const char *message)
+{
+	struct fm_op *op = arg;
+
+	if (!allowed && hook) {
+		struct json_object *data = json_object_new_object();
+
+		json_object_object_add(data, "hook", json_object_new_string(hook));
+		json_object_object_add(data, "message", json_object_new_string(message));
+		op_fail(op, FM_RPC_E_HOOK_VETO, data, "%s: %s", hook, message);
+		return;
+	}
+	if (!allowed) {
+		op_fail(op, op->e->stopping ? FM_RPC_E_SWITCH_UNREACHABLE : FM_RPC_E_INTERNAL, NULL,
+			"%s hooks could not run: %s", op->kind == OP_ASSIGN ? "pre-assign" : "pre-unassign",
+			message);
+		return;
+	}
+	op->vetted = true;
+	json_object_put(op->actions);
+	op->actions = json_object_new_array();
+	op_start(op);
+}
+
+static void op_veto_stored(void *arg, const struct fm_store_event *ev)
+{
+	struct fm_op *op = arg;
+
+	if (!ev) {
+		op_fail(op, FM_RPC_E_INTERNAL, NULL, "intent store: %s", fm_store_last_error(op->e->d->store));
+		return;
+	}
+	fm_hooks_veto(op->e->d->hooks, ev, op_vetted, op);
+}
+
+/* True when the hooks are asked first: op continues in op_vetted. */
+static bool op_vetting(struct fm_op *op)
+{
+	struct fm_fn *fn = op_fn(op);
+
+	if (op->internal || op->vetted || !fm_hooks_runnable(op->e->d->hooks))
+		return false;
+	fm_daemon_event_then(op->e->d, &(struct fm_event_args){
+		.name = op->kind == OP_ASSIGN ? "pre-assign" : "pre-unassign", .chassis = op->chassis,
+		.slot = fn ? fn->card->slot : -1, .card = fn ? fn->card->name : NULL,
+		.function = op->fn_name, .host = op->host[0] ? op->host : NULL,
+		.vppb = op->kind == OP_UNASSIGN && op->vppb != FMP_VPPB_NONE ? op->vppb : -1,
+		.detail = op->kind == OP_UNASSIGN ? json_object_new_string(
+				  op->mode == FMP_UNBIND_SURPRISE ? "surprise" : "managed") : NULL},
+		op_veto_stored, op);
+	return true;
+}
+
 /* ---- assign ---------------------------------------------------------------------------- */
 
 static void assign_bind(struct fm_op *op);
@@ -1200,6 +1261,8 @@ static void assign_start(struct fm_op *op)
 		op_finish(op);
 		return;
 	}
+	if (op_vetting(op))
+		return;
 	/* persist the intent first: a crash from here on is finished by reconciliation */
 	memset(&b, 0, sizeof(b));
 	snprintf(b.chassis, sizeof(b.chassis), "%s", op->chassis);
@@ -1451,6 +1514,8 @@ static void unassign_start(struct fm_op *op)
 			op_finish(op);
 			return;
 		}
+		if (op_vetting(op))
+			return;
 		if (!chassis_ready(op)) {
 			/* the switch cannot confirm that it holds nothing: the row stays, as
 			 * unbinding, which reconciliation finishes (unbind if bound, else forget) */
@@ -1480,6 +1545,8 @@ static void unassign_start(struct fm_op *op)
 		op_finish(op);
 		return;
 	}
+	if (op_vetting(op))
+		return;
 	if (!in || op->keep_intent) {
 		unassign_send(op, op->mode); /* nothing of the intent changes */
 		return;

@@ -18,8 +18,9 @@
 #define NAME_MAX_LEN 63
 #define SUN_PATH_MAX (ENDPOINT_PATH_MAX - 1) /* sockaddr_un.sun_path holds the NUL too */
 
-static const char *const top_keys[] = { "control", "state_dir", "hooks_dir", "timeouts",
+static const char *const top_keys[] = { "control", "state_dir", "hooks_dir", "hooks", "timeouts",
 					"reconcile", "chassis", NULL };
+static const char *const hooks_keys[] = { "max_parallel", NULL };
 static const char *const control_keys[] = { "socket", "mode", "group", NULL };
 static const char *const timeout_keys[] = { "managed_unbind_ms", "hook_ms", "switch_request_ms",
 					    "reconnect_min_ms", "reconnect_max_ms", NULL };
@@ -305,6 +306,26 @@ static int load_control(struct loader *ld, const struct yd_node *map)
 	return 0;
 }
 
+static int load_hooks(struct loader *ld, const struct yd_node *map)
+{
+	const struct yd_node *n;
+	uint64_t v;
+	int rc;
+
+	rc = yd_check_keys(map, hooks_keys, ld->err, ld->errlen);
+	if (rc)
+		return rc;
+	if ((rc = opt(ld, map, "max_parallel", &n)))
+		return rc;
+	if (n) {
+		rc = yd_get_uint(n, 1, 1024, &v, ld->err, ld->errlen);
+		if (rc)
+			return rc;
+		ld->cfg->hooks_max_parallel = (unsigned)v;
+	}
+	return 0;
+}
+
 static int load_timeouts(struct loader *ld, const struct yd_node *map)
 {
 	static const struct {
@@ -566,6 +587,8 @@ static int load_doc(struct loader *ld, const struct yd_doc *doc)
 	rc = load_path(ld, root, "hooks_dir", false, &ld->cfg->hooks_dir);
 	if (rc)
 		return rc;
+	if ((rc = opt(ld, root, "hooks", &n)) || (n && (rc = load_hooks(ld, n))))
+		return rc;
 	if ((rc = opt(ld, root, "timeouts", &n)) || (n && (rc = load_timeouts(ld, n))))
 		return rc;
 	if ((rc = opt(ld, root, "reconcile", &n)) || (n && (rc = load_reconcile(ld, n))))
@@ -599,6 +622,7 @@ static struct fm_fabric_config *config_new(const char *file, const char *base_di
 		.reconnect_max_ms = FM_FABRIC_RECONNECT_MAX_MS_DEFAULT,
 	};
 	cfg->reconcile = FM_FABRIC_RECONCILE_AUTO;
+	cfg->hooks_max_parallel = FM_FABRIC_HOOKS_MAX_PARALLEL_DEFAULT;
 	return cfg;
 }
 

@@ -16,6 +16,8 @@
  *     group: NAME               # may call mutating methods (with root and fabricd's uid)
  *   state_dir: PATH             # SQLite intent store
  *   hooks_dir: PATH             # run-parts directory; left out = no hooks
+ *   hooks:                      # optional
+ *     max_parallel: 8           # hook runs at once (1-1024), across functions
  *   timeouts:                   # optional; all in milliseconds
  *     managed_unbind_ms: 30000  hook_ms: 10000  switch_request_ms: 5000
  *     reconnect_min_ms: 100     reconnect_max_ms: 10000
@@ -75,6 +77,7 @@ struct fm_fabric_timeouts {
 #define FM_FABRIC_SWITCH_REQUEST_MS_DEFAULT 5000
 #define FM_FABRIC_RECONNECT_MIN_MS_DEFAULT 100
 #define FM_FABRIC_RECONNECT_MAX_MS_DEFAULT 10000
+#define FM_FABRIC_HOOKS_MAX_PARALLEL_DEFAULT 8
 
 /* A loaded file. Read-only for users; every string and array is owned by it. */
 struct fm_fabric_config {
@@ -85,6 +88,7 @@ struct fm_fabric_config {
 	char *socket_group;  /* NULL: none */
 	char *state_dir;     /* absolute, or NULL: not set */
 	char *hooks_dir;     /* absolute, or NULL: no hooks */
+	unsigned hooks_max_parallel;
 	struct fm_fabric_timeouts timeouts;
 	enum fm_fabric_reconcile reconcile;
 	struct fm_fabric_chassis *chassis;

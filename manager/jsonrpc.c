@@ -39,7 +39,7 @@ static const struct {
 	[FM_RPC_E_BAD_REQUEST] = { "bad-request", -32000 },
 	[FM_RPC_E_VF_BOUND] = { "vf-bound", -32000 },
 	[FM_RPC_E_IN_PROGRESS] = { "in-progress", -32000 },
-	[FM_RPC_E_HOOK_VETO] = { "hook-veto", -32000 },
+	[FM_RPC_E_HOOK_VETO] = { "hook-vetoed", -32000 },
 	[FM_RPC_E_SWITCH_ERROR] = { "switch-error", -32000 },
 	[FM_RPC_E_BUS_RANGE] = { "bus-range", -32000 },
 	[FM_RPC_E_INTERNAL] = { "internal", -32000 },

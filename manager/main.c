@@ -11,6 +11,7 @@
 #endif
 
 #include "daemon.h"
+#include "hooks.h"
 
 static void usage(FILE *f)
 {
@@ -88,6 +89,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	fm_hooks_seal_inherited_fds();
 	uv_loop_init(&loop);
 	memset(&d, 0, sizeof(d));
 	d.log_level = log_level;

@@ -47,7 +47,8 @@ static void append_pairs(char **buf, size_t *len, struct json_object *o, const c
 /* One event as a line: "    12  2026-11-25T03:40:12Z  function-assigned    chassis=... ". */
 static void print_event(struct json_object *e)
 {
-	static const char *const skip[] = {"seq", "time", "event", NULL};
+	/* the card's identity (serial, vendor, device) is for hooks and -o json */
+	static const char *const skip[] = {"seq", "time", "event", "serial", "vendor", "device", NULL};
 	char *pairs = NULL, seq[32];
 	size_t len = 0;
 

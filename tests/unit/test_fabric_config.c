@@ -241,6 +241,7 @@ static void test_minimal_defaults(void **state)
 	assert_int_equal(cfg->socket_mode, FM_FABRIC_SOCKET_MODE_DEFAULT);
 	assert_int_equal(cfg->timeouts.managed_unbind_ms, FM_FABRIC_MANAGED_UNBIND_MS_DEFAULT);
 	assert_int_equal(cfg->timeouts.hook_ms, FM_FABRIC_HOOK_MS_DEFAULT);
+	assert_int_equal(cfg->hooks_max_parallel, FM_FABRIC_HOOKS_MAX_PARALLEL_DEFAULT);
 	assert_int_equal(cfg->timeouts.switch_request_ms, FM_FABRIC_SWITCH_REQUEST_MS_DEFAULT);
 	assert_int_equal(cfg->timeouts.reconnect_min_ms, FM_FABRIC_RECONNECT_MIN_MS_DEFAULT);
 	assert_int_equal(cfg->timeouts.reconnect_max_ms, FM_FABRIC_RECONNECT_MAX_MS_DEFAULT);
@@ -275,6 +276,8 @@ static void test_full_file(void **state)
 		"  group: fabric\n"
 		"state_dir: /var/lib/fab\n"
 		"hooks_dir: hooks.d\n"
+		"hooks:\n"
+		"  max_parallel: 3\n"
 		"timeouts:\n"
 		"  managed_unbind_ms: 5000\n"
 		"  hook_ms: 2000\n"
@@ -303,6 +306,7 @@ static void test_full_file(void **state)
 	assert_string_equal(cfg->socket_group, "fabric");
 	assert_string_equal(cfg->state_dir, "/var/lib/fab");
 	assert_string_equal(cfg->hooks_dir, BASE "/hooks.d");
+	assert_int_equal(cfg->hooks_max_parallel, 3);
 	assert_int_equal(cfg->timeouts.managed_unbind_ms, 5000);
 	assert_int_equal(cfg->timeouts.hook_ms, 2000);
 	assert_int_equal(cfg->timeouts.switch_request_ms, 1000);
@@ -474,7 +478,9 @@ static void test_err_unknown_keys(void **state)
 	(void)state;
 	expect_err("chasis: []\n", -EINVAL,
 		   "fabric.yaml:1:1: unknown key \"chasis\" (allowed: control, state_dir, "
-		   "hooks_dir, timeouts, reconcile, chassis)");
+		   "hooks_dir, hooks, timeouts, reconcile, chassis)");
+	expect_err("hooks:\n  parallel: 2\n" GOOD_CHASSIS, -EINVAL,
+		   "fabric.yaml:2:3: hooks: unknown key \"parallel\" (allowed: max_parallel)");
 	expect_err("control:\n  sokcet: /run/x.sock\n" GOOD_CHASSIS, -EINVAL,
 		   "fabric.yaml:2:3: control: unknown key \"sokcet\" (allowed: socket, mode, "
 		   "group)");

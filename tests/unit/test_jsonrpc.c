@@ -208,7 +208,7 @@ static void test_code_table(void **state)
 	assert_int_equal(fm_rpc_code_number(FM_RPC_E_BAD_PARAMS), -32602);
 	assert_int_equal(fm_rpc_code_number(FM_RPC_E_INTERNAL_ERROR), -32603);
 	assert_string_equal(fm_rpc_code_name(FM_RPC_E_FUNCTION_BUSY), "function-busy");
-	assert_string_equal(fm_rpc_code_name(FM_RPC_E_HOOK_VETO), "hook-veto");
+	assert_string_equal(fm_rpc_code_name(FM_RPC_E_HOOK_VETO), "hook-vetoed");
 	assert_string_equal(fm_rpc_code_name(FM_RPC_E_BAD_REQUEST), "bad-request");
 	assert_int_equal(fm_rpc_code_number(FM_RPC_E_BAD_REQUEST), -32000);
 	assert_string_equal(fm_rpc_code_name(FM_RPC_E_INTERNAL), "internal");
