@@ -1091,8 +1091,11 @@ static void bind_done(struct fm_op *op, const struct fmp_bind_resp *resp)
 		snprintf(bdf, sizeof(bdf), "%02x:%02x.%u", op->host_bus, op->host_devfn >> 3,
 			 op->host_devfn & 7);
 		json_object_object_add(detail, "host_bdf", json_object_new_string(bdf));
+		/* reconciliation re-applying a detached intent brings it back: function-restored */
 		fm_daemon_event(d, &(struct fm_event_args){
-			.name = "function-assigned", .chassis = op->chassis,
+			.name = op->internal && !op->created_intent && op->prev_state == FM_STORE_DETACHED
+					? "function-restored" : "function-assigned",
+			.chassis = op->chassis,
 			.slot = fn ? fn->card->slot : -1, .card = fn ? fn->card->name : NULL,
 			.function = op->fn_name, .host = op->host, .vppb = op->vppb, .detail = detail});
 	}
@@ -1774,12 +1777,35 @@ static void ignore_done(void *arg, int rc)
 	(void)rc;
 }
 
+/* function-detached / function-restored (DESIGN.md "Binding states"): the intent lost its
+ * switch binding (card pulled, switch gone, removed behind our back), or found it again. */
+static void intent_event(struct fm_engine *e, const struct fm_intent *in, const char *name, int vppb)
+{
+	struct fm_chassis *ch = fm_inv_chassis(e->d->inv, in->chassis);
+	struct fm_card *card = ch ? fm_inv_card_by_serial(ch, in->serial) : NULL;
+	char fn[FM_FN_NAME_MAX];
+
+	if (!card)
+		return; /* no name to give the function: the card was never read */
+	if (in->vf >= 0)
+		snprintf(fn, sizeof(fn), "%s/pf%d/vf%d", card->name, in->pf, in->vf);
+	else
+		snprintf(fn, sizeof(fn), "%s/pf%d", card->name, in->pf);
+	fm_daemon_event(e->d, &(struct fm_event_args){
+		.name = name, .chassis = in->chassis, .slot = card->slot, .card = card->name,
+		.function = fn, .host = in->host, .vppb = vppb});
+}
+
 static void set_state(struct fm_engine *e, struct fm_intent *in, enum fm_store_state st, int vppb)
 {
 	struct fm_store_binding b;
 
 	if (in->state == st && in->vppb == vppb)
 		return;
+	if (st == FM_STORE_DETACHED && in->state != FM_STORE_DETACHED)
+		intent_event(e, in, "function-detached", in->vppb);
+	else if (st == FM_STORE_BOUND && in->state == FM_STORE_DETACHED)
+		intent_event(e, in, "function-restored", vppb);
 	if (vppb != in->vppb)
 		vppb_claim(e, in, vppb);
 	in->state = st;
