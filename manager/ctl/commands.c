@@ -93,6 +93,23 @@ static const struct ctl_cmd commands[] = {
 	 "  --since TIME     records from TIME on: RFC 3339 UTC (2026-11-25T03:40:12Z) or\n"
 	 "                   epoch seconds\n"
 	 "  --limit N        at most N records (default 100)\n"},
+	{"hooks", ctl_cmd_hooks,
+	 "hooks\nhooks runs [--since SEQ] [--limit N]\nhooks test EVENT [--function F] [--host H]",
+	 "the hook scripts fabricd runs, and what came of them",
+	 "List the executables in fabricd's hooks directory in the order they run\n"
+	 "(byte order of name), those it refuses with the reason (not executable, owned\n"
+	 "by another user, writable by group or others), how far each has been\n"
+	 "delivered and its last result.\n\n"
+	 "hooks runs lists recorded runs: the event's seq and name, the hook, the kind\n"
+	 "(notify, veto, test), the result (ok, exit N, signal N, timeout, unfinished),\n"
+	 "the duration and whether output was truncated or the run a redelivery.\n\n"
+	 "hooks test runs every hook on a synthetic EVENT (seq 0, FABRIC_TEST=1), for\n"
+	 "someone writing a hook; nothing is delivered or recorded as delivered. The exit\n"
+	 "status is 1 when a hook failed.\n\nOptions:\n"
+	 "  --since SEQ      runs: of events after sequence number SEQ\n"
+	 "  --limit N        runs: at most N (default 100)\n"
+	 "  --function F     test: the event is about function F (its card, chassis)\n"
+	 "  --host H         test: the event is about host H\n"},
 	{"version", ctl_cmd_version, "version", "fabric-ctl's and fabricd's versions",
 	 "Print fabric-ctl's version, then the daemon's version and API level.\n"},
 };

@@ -67,6 +67,9 @@ int ctl_opt_next(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv
 		 const struct option *opts);
 /* What a command returns for CTL_OPT_DONE_* (or an unexpected option value). */
 int ctl_opt_exit(int o);
+/* A decimal count >= min; 0 or CTL_EXIT_USAGE after the usage error (events.c). */
+int ctl_parse_count(const struct ctl_cmd *cmd, const char *opt, const char *arg, int64_t min,
+		    int64_t *out);
 /* "1.5" -> 1500; 0 or CTL_EXIT_USAGE after the usage error. */
 int ctl_parse_seconds(const struct ctl_cmd *cmd, const char *opt, const char *arg, int *ms);
 
@@ -85,6 +88,7 @@ int ctl_cmd_lspci(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **arg
 int ctl_cmd_events(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv);
 int ctl_cmd_topology(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv);
 int ctl_cmd_audit(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv);
+int ctl_cmd_hooks(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv);
 int ctl_cmd_version(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv);
 
 #endif /* CTL_H */

@@ -82,8 +82,8 @@ static int on_event(void *arg, const char *method, struct json_object *params)
 	return f->rc || gone ? NOTIFY_STOP : 0;
 }
 
-static int parse_count(const struct ctl_cmd *cmd, const char *opt, const char *arg, int64_t min,
-		       int64_t *out)
+int ctl_parse_count(const struct ctl_cmd *cmd, const char *opt, const char *arg, int64_t min,
+		    int64_t *out)
 {
 	char *end;
 	long long v;
@@ -163,11 +163,11 @@ int ctl_cmd_events(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **ar
 		switch (o) {
 		case 'f': follow_on = true; break;
 		case 'S':
-			if ((rc = parse_count(cmd, "--since", optarg, 0, &since)))
+			if ((rc = ctl_parse_count(cmd, "--since", optarg, 0, &since)))
 				return rc;
 			break;
 		case 'l':
-			if ((rc = parse_count(cmd, "--limit", optarg, 1, &limit)))
+			if ((rc = ctl_parse_count(cmd, "--limit", optarg, 1, &limit)))
 				return rc;
 			has_limit = true;
 			break;
@@ -248,7 +248,7 @@ int ctl_cmd_audit(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **arg
 			json_object_object_add(params, "since", json_object_new_string(optarg));
 			break;
 		case 'l':
-			if ((rc = parse_count(cmd, "--limit", optarg, 1, &limit))) {
+			if ((rc = ctl_parse_count(cmd, "--limit", optarg, 1, &limit))) {
 				json_object_put(params);
 				return rc;
 			}
