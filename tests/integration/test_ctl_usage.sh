@@ -80,7 +80,7 @@ served() {
 }
 
 COMMANDS=(status switches hosts slots cards functions show assign unassign vh lspci events
-          topology audit version)
+          topology audit hooks version)
 
 # Canned daemon results in the shapes manager/api.c produces.
 FN_VF3='{"function":"nic0/pf0/vf3","chassis":"demo","card":"nic0","slot":1,"pf":0,"vf":3,"kind":"vf","vendor":"8086","device":"10ed","vendor_name":"Intel Corporation","device_name":"82599 Ethernet Controller Virtual Function","class":"0200","class_name":"Ethernet controller","enabled":true,"state":"bound","host":"web1","vppb":0,"host_bdf":"03:00.0","since":"2026-11-25T03:40:12Z"}'
@@ -169,7 +169,9 @@ done
 begin "missing and extra arguments"
 bad_args=("show" "show a b" "assign" "assign nic0/pf0/vf1" "assign a b c" "assign --any nic0"
           "unassign" "unassign a b" "vh" "vh a b" "lspci" "lspci a b" "hosts web1" "status x"
-          "events 5" "topology x" "audit x" "version x" "functions x" "hosts --chassis")
+          "events 5" "topology x" "audit x" "version x" "functions x" "hosts --chassis"
+          "hooks x" "hooks runs x" "hooks test" "hooks test a b" "hooks --since 1"
+          "hooks test card-added --since 1" "hooks runs --host web1")
 for args in "${bad_args[@]}"; do
   run $args
   want_rc 2; want_err "Usage: fabric-ctl [OPTIONS] ${args%% *}"
@@ -182,7 +184,8 @@ want_err "fabric-ctl: show: missing NAME"
 begin "bad option values"
 bad_values=("unassign f --timeout x" "unassign f --timeout 3601" "events --since -1"
             "events --since x" "events --limit 0" "events --follow --limit 5"
-            "topology --format svg" "audit --limit 0" "hosts -o xml")
+            "topology --format svg" "audit --limit 0" "hosts -o xml" "hooks runs --since -1"
+            "hooks runs --limit 0")
 for args in "${bad_values[@]}"; do
   run $args
   want_rc 2; want_err "Usage: fabric-ctl [OPTIONS] ${args%% *}"
@@ -768,6 +771,30 @@ TIME                   UID   GID   PID  METHOD    RESULT             PARAMS     
 X
 served audit "$AUDIT" -o json audit
 want_rc 0; want_json "$AUDIT"; want_log "audit {}"
+
+begin "hooks"
+HOOKS='{"schema":1,"dir":"/etc/fabric/hooks.d","timeout_ms":10000,"max_parallel":8,"running":0,"queued":0,"hooks":[{"name":"10-log","runs":true,"delivered_seq":12,"pending":0,"last":{"id":3,"seq":12,"event":"card-removed","kind":"notify","time":"2026-11-25T03:40:12Z","result":"ok","duration_ms":4,"exit_code":0,"signal":null,"timed_out":false,"truncated":true,"dropped_bytes":100,"redelivery":true}},{"name":"README","runs":false,"reason":"not executable","pending":0,"last":null}]}'
+served hooks "$HOOKS" hooks
+want_rc 0; want_log "hooks {}"
+want_out <<'X'
+hooks_dir /etc/fabric/hooks.d (timeout 10000 ms, at most 8 at once)
+HOOK    RUNS  DELIVERED  LAST-SEQ  LAST-EVENT    RESULT  DURATION  NOTE
+10-log  yes          12        12  card-removed  ok          4 ms  truncated (100 bytes dropped), redelivery
+README  no            -         -  -             -              -  not executable
+X
+RUNS='{"schema":1,"runs":[{"id":3,"hook":"10-log","seq":12,"event":"card-removed","kind":"notify","time":"2026-11-25T03:40:12Z","result":"exit 3","duration_ms":4,"exit_code":3,"signal":null,"timed_out":false,"truncated":false,"dropped_bytes":0,"redelivery":false}]}'
+served hook_runs "$RUNS" hooks runs --since 10 --limit 5
+want_rc 0; want_log 'hook_runs {"since":10,"limit":5}'
+want_out <<'X'
+SEQ  EVENT         HOOK    KIND    TIME                  RESULT  DURATION  NOTE
+ 12  card-removed  10-log  notify  2026-11-25T03:40:12Z  exit 3      4 ms  -
+X
+served hook_runs "$RUNS" -o json hooks runs
+want_rc 0; want_json "$RUNS"; want_log "hook_runs {}"
+TEST='{"schema":1,"event":{"seq":0,"event":"pre-assign"},"runs":[{"hook":"10-veto","seq":0,"event":"pre-assign","kind":"test","time":"2026-11-25T03:40:12Z","result":"exit 1","duration_ms":2,"exit_code":1,"signal":null,"timed_out":false,"truncated":false,"dropped_bytes":0,"redelivery":false,"stderr":"web1 is in maintenance"}]}'
+served hook_test "$TEST" hooks test pre-assign --host web1 --function nic0/pf0/vf3
+want_rc 1; want_log 'hook_test {"event":"pre-assign","function":"nic0/pf0/vf3","host":"web1"}'
+want_err "fabric-ctl: hooks test pre-assign: 1 of 1 hooks failed"
 
 begin "version"
 served version "$VERSION" version
