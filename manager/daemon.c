@@ -402,6 +402,7 @@ static void hooks_configure(struct fm_daemon *d, bool create)
 		.max_parallel = d->cfg->hooks_max_parallel,
 		.lang = getenv("LANG"),
 		.tz = getenv("TZ"),
+		.env = d->cfg->hooks_env,
 	};
 	static const struct fm_hooks_ops ops = {hooks_log, hook_failed};
 
@@ -428,6 +429,13 @@ static void reload(struct fm_daemon *d)
 	d->cfg->timeouts = cfg->timeouts;
 	d->cfg->reconcile = cfg->reconcile;
 	d->cfg->hooks_max_parallel = cfg->hooks_max_parallel;
+	/* swapped, so the old list is freed with the loaded file */
+	{
+		char **env = d->cfg->hooks_env;
+
+		d->cfg->hooks_env = cfg->hooks_env;
+		cfg->hooks_env = env;
+	}
 	fm_log(d, FM_LOG_INFO, "SIGHUP: reloaded %s (timeouts, reconcile policy, hooks)", d->cfg_path);
 	hooks_configure(d, false);
 	fm_fabric_config_free(cfg);

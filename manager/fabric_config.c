@@ -20,7 +20,7 @@
 
 static const char *const top_keys[] = { "control", "state_dir", "hooks_dir", "hooks", "timeouts",
 					"reconcile", "chassis", NULL };
-static const char *const hooks_keys[] = { "max_parallel", NULL };
+static const char *const hooks_keys[] = { "max_parallel", "env", NULL };
 static const char *const control_keys[] = { "socket", "mode", "group", NULL };
 static const char *const timeout_keys[] = { "managed_unbind_ms", "hook_ms", "switch_request_ms",
 					    "reconnect_min_ms", "reconnect_max_ms", NULL };
@@ -306,6 +306,50 @@ static int load_control(struct loader *ld, const struct yd_node *map)
 	return 0;
 }
 
+/* hooks.env: NAME: value pairs added to every hook's clean environment. PATH stays fixed
+ * and FABRIC_* is the event's, so neither can be set here. */
+static int load_hooks_env(struct loader *ld, const struct yd_node *map)
+{
+	struct fm_fabric_config *cfg = ld->cfg;
+	size_t n = yd_map_size(map);
+	char why[256], exp[PATH_MAX];
+
+	if (yd_scalar(map) || (!n && yd_seq_len(map)))
+		return yd_error(map, ld->err, ld->errlen, "expected a mapping NAME: value");
+	cfg->hooks_env = calloc(n + 1, sizeof(*cfg->hooks_env));
+	if (!cfg->hooks_env)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct yd_node *k = yd_map_key_at(map, i), *v = yd_map_value_at(map, i);
+		const char *name = yd_scalar(k), *val;
+		size_t len;
+		int rc;
+
+		if (!name || !*name || strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+						    "0123456789_") != strlen(name) ||
+		    (name[0] >= '0' && name[0] <= '9'))
+			return yd_error(k, ld->err, ld->errlen,
+					"\"%s\" is not a variable name ([A-Za-z_][A-Za-z0-9_]*)",
+					name ? name : "");
+		if (!strcmp(name, "PATH") || !strncmp(name, "FABRIC_", 7))
+			return yd_error(k, ld->err, ld->errlen,
+					"%s is set by fabricd (PATH is fixed, FABRIC_* describe the event)",
+					name);
+		rc = get_str(ld, v, &val);
+		if (rc)
+			return rc;
+		rc = expand_path(val, exp, why, sizeof(why));
+		if (rc)
+			return at(ld, v, rc, why);
+		len = strlen(name) + strlen(exp) + 2;
+		cfg->hooks_env[i] = malloc(len);
+		if (!cfg->hooks_env[i])
+			return -ENOMEM;
+		snprintf(cfg->hooks_env[i], len, "%s=%s", name, exp);
+	}
+	return 0;
+}
+
 static int load_hooks(struct loader *ld, const struct yd_node *map)
 {
 	const struct yd_node *n;
@@ -323,6 +367,9 @@ static int load_hooks(struct loader *ld, const struct yd_node *map)
 			return rc;
 		ld->cfg->hooks_max_parallel = (unsigned)v;
 	}
+	n = opt(map, "env");
+	if (n && !yd_is_null(n))
+		return load_hooks_env(ld, n);
 	return 0;
 }
 
@@ -737,6 +784,9 @@ void fm_fabric_config_free(struct fm_fabric_config *cfg)
 	free(cfg->socket_group);
 	free(cfg->state_dir);
 	free(cfg->hooks_dir);
+	for (char **e = cfg->hooks_env; e && *e; e++)
+		free(*e);
+	free(cfg->hooks_env);
 	free(cfg->base_dir);
 	free(cfg->file);
 	free(cfg);

@@ -18,6 +18,8 @@
  *   hooks_dir: PATH             # run-parts directory; left out = no hooks
  *   hooks:                      # optional
  *     max_parallel: 8           # hook runs at once (1-1024), across functions
+ *     env:                      # added to every hook's environment (values expand ${VAR})
+ *       EVENT_LOG: /var/log/fabric-events.log
  *   timeouts:                   # optional; all in milliseconds
  *     managed_unbind_ms: 30000  hook_ms: 10000  switch_request_ms: 5000
  *     reconnect_min_ms: 100     reconnect_max_ms: 10000
@@ -89,6 +91,7 @@ struct fm_fabric_config {
 	char *state_dir;     /* absolute, or NULL: not set */
 	char *hooks_dir;     /* absolute, or NULL: no hooks */
 	unsigned hooks_max_parallel;
+	char **hooks_env;    /* "NAME=value", NULL-terminated, or NULL */
 	struct fm_fabric_timeouts timeouts;
 	enum fm_fabric_reconcile reconcile;
 	struct fm_fabric_chassis *chassis;

@@ -205,11 +205,15 @@ static void env_add_int(struct envb *b, const char *key, int64_t v)
 
 char **fm_hooks_env_new(const struct fm_store_event *e, const struct fm_hooks_env_opts *o)
 {
-	struct envb b = {calloc(24, sizeof(char *)), 0, false};
+	size_t n_extra = 0;
+	struct envb b;
 	struct json_object *detail = e->detail ? json_tokener_parse(e->detail) : NULL;
 	struct json_object *bdf = NULL;
 	char t[40];
 
+	while (o && o->extra && o->extra[n_extra])
+		n_extra++;
+	b = (struct envb){calloc(24 + n_extra, sizeof(char *)), 0, false};
 	if (!b.v) {
 		json_object_put(detail);
 		return NULL;
@@ -217,6 +221,9 @@ char **fm_hooks_env_new(const struct fm_store_event *e, const struct fm_hooks_en
 	env_add(&b, "PATH", FM_HOOKS_PATH);
 	env_add(&b, "LANG", o ? o->lang : NULL);
 	env_add(&b, "TZ", o ? o->tz : NULL);
+	for (size_t i = 0; i < n_extra && !b.oom; i++)
+		if (!(b.v[b.n++] = strdup(o->extra[i])))
+			b.oom = true;
 	env_add(&b, "FABRIC_EVENT", e->name);
 	env_add_int(&b, "FABRIC_SEQ", e->seq);
 	fm_time_format(e->time_ms, t, sizeof(t));
@@ -382,6 +389,7 @@ struct fm_hooks {
 	uint32_t timeout_ms;
 	unsigned max_parallel;
 	char *lang, *tz;
+	char **env; /* hooks.env */
 	uid_t self;
 	struct hook *hooks; /* name order */
 	struct fm_index *queues; /* key -> struct keyq */
@@ -520,6 +528,7 @@ void fm_hooks_free(struct fm_hooks *h)
 	free(h->dir);
 	free(h->lang);
 	free(h->tz);
+	fm_hooks_env_free(h->env);
 	free(h);
 }
 
@@ -536,6 +545,17 @@ void fm_hooks_reconfigure(struct fm_hooks *h, const struct fm_hooks_config *cfg)
 	h->dir = cfg && cfg->dir && *cfg->dir ? strdup(cfg->dir) : NULL;
 	h->lang = cfg ? dup_or_null(cfg->lang) : NULL;
 	h->tz = cfg ? dup_or_null(cfg->tz) : NULL;
+	fm_hooks_env_free(h->env);
+	h->env = NULL;
+	if (cfg && cfg->env) {
+		size_t n = 0;
+
+		while (cfg->env[n])
+			n++;
+		h->env = calloc(n + 1, sizeof(*h->env));
+		for (size_t i = 0; h->env && i < n; i++)
+			h->env[i] = strdup(cfg->env[i]); /* an entry lost to OOM ends the list early */
+	}
 	h->timeout_ms = cfg && cfg->timeout_ms ? cfg->timeout_ms : 10000;
 	h->max_parallel = cfg && cfg->max_parallel ? cfg->max_parallel : FM_HOOKS_MAX_PARALLEL_DEFAULT;
 }
@@ -1113,7 +1133,8 @@ static void run_spawn(struct run *r)
 {
 	struct fm_hooks *h = r->h;
 	struct job *j = r->job;
-	struct fm_hooks_env_opts eo = {h->lang, h->tz, r->jh->redelivery, j->kind == FM_STORE_RUN_TEST};
+	struct fm_hooks_env_opts eo = {h->lang, h->tz, h->env, r->jh->redelivery,
+				       j->kind == FM_STORE_RUN_TEST};
 	char *argv[3] = {r->path, (char *)j->ev.name, NULL};
 	uv_process_options_t po;
 	uv_stdio_container_t stdio[3];

@@ -36,6 +36,7 @@ struct fm_hooks_config {
 	unsigned max_parallel; /* hooks.max_parallel; 0: the default */
 	const char *lang;      /* fabricd's LANG and TZ, passed on; NULL: unset */
 	const char *tz;
+	char *const *env;      /* hooks.env: "NAME=value", NULL-terminated; may be NULL */
 };
 
 /* How a run ended. */
@@ -134,9 +135,10 @@ void fm_hooks_entries_free(struct fm_hooks_entry *v, size_t n);
 
 struct fm_hooks_env_opts {
 	const char *lang, *tz; /* NULL: left out */
+	char *const *extra;    /* "NAME=value" from hooks.env, NULL-terminated; may be NULL */
 	bool redelivery, test;
 };
-/* The hook's environment for e: PATH, LANG/TZ when given, FABRIC_* for what applies (absent,
+/* The hook's environment for e: PATH, LANG/TZ when given, extra, FABRIC_* for what applies (absent,
  * never empty, otherwise). NULL-terminated, from malloc; free with fm_hooks_env_free. NULL if
  * out of memory. */
 char **fm_hooks_env_new(const struct fm_store_event *e, const struct fm_hooks_env_opts *o);

@@ -278,6 +278,9 @@ static void test_full_file(void **state)
 		"hooks_dir: hooks.d\n"
 		"hooks:\n"
 		"  max_parallel: 3\n"
+		"  env:\n"
+		"    EVENT_LOG: /var/log/ev.log\n"
+		"    x_2: \"a b\"\n"
 		"timeouts:\n"
 		"  managed_unbind_ms: 5000\n"
 		"  hook_ms: 2000\n"
@@ -307,6 +310,9 @@ static void test_full_file(void **state)
 	assert_string_equal(cfg->state_dir, "/var/lib/fab");
 	assert_string_equal(cfg->hooks_dir, BASE "/hooks.d");
 	assert_int_equal(cfg->hooks_max_parallel, 3);
+	assert_string_equal(cfg->hooks_env[0], "EVENT_LOG=/var/log/ev.log");
+	assert_string_equal(cfg->hooks_env[1], "x_2=a b");
+	assert_null(cfg->hooks_env[2]);
 	assert_int_equal(cfg->timeouts.managed_unbind_ms, 5000);
 	assert_int_equal(cfg->timeouts.hook_ms, 2000);
 	assert_int_equal(cfg->timeouts.switch_request_ms, 1000);
@@ -480,7 +486,17 @@ static void test_err_unknown_keys(void **state)
 		   "fabric.yaml:1:1: unknown key \"chasis\" (allowed: control, state_dir, "
 		   "hooks_dir, hooks, timeouts, reconcile, chassis)");
 	expect_err("hooks:\n  parallel: 2\n" GOOD_CHASSIS, -EINVAL,
-		   "fabric.yaml:2:3: hooks: unknown key \"parallel\" (allowed: max_parallel)");
+		   "fabric.yaml:2:3: hooks: unknown key \"parallel\" (allowed: max_parallel, env)");
+	expect_err("hooks:\n  env:\n    PATH: /x\n" GOOD_CHASSIS, -EINVAL,
+		   "fabric.yaml:3:5: hooks.env: PATH is set by fabricd (PATH is fixed, FABRIC_* "
+		   "describe the event)");
+	expect_err("hooks:\n  env:\n    FABRIC_HOST: x\n" GOOD_CHASSIS, -EINVAL,
+		   "fabric.yaml:3:5: hooks.env: FABRIC_HOST is set by fabricd (PATH is fixed, FABRIC_* "
+		   "describe the event)");
+	expect_err("hooks:\n  env:\n    A-B: x\n" GOOD_CHASSIS, -EINVAL,
+		   "fabric.yaml:3:5: hooks.env: \"A-B\" is not a variable name ([A-Za-z_][A-Za-z0-9_]*)");
+	expect_err("hooks:\n  env: x\n" GOOD_CHASSIS, -EINVAL,
+		   "fabric.yaml:2:8: hooks.env: expected a mapping NAME: value");
 	expect_err("control:\n  sokcet: /run/x.sock\n" GOOD_CHASSIS, -EINVAL,
 		   "fabric.yaml:2:3: control: unknown key \"sokcet\" (allowed: socket, mode, "
 		   "group)");

@@ -151,8 +151,9 @@ static void test_env(void **state)
 		.slot = 3, .card = "nic0", .function = "nic0/pf0/vf3", .host = "web1", .vppb = 2,
 		.detail = "{\"host_bdf\":\"03:00.0\"}", .serial = "00-1b-21-ff-ff-2b-46-e0",
 		.vendor = "8086", .device = "10ed"};
+	static char *extra[] = {"EVENT_LOG=/var/log/ev.log", NULL};
 	static const char *const want_full[] = {
-		"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8", "TZ=UTC",
+		"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8", "TZ=UTC", "EVENT_LOG=/var/log/ev.log",
 		"FABRIC_EVENT=function-assigned", "FABRIC_SEQ=42", "FABRIC_TIME=2025-11-28T03:20:12Z",
 		"FABRIC_CHASSIS=rack1", "FABRIC_SLOT=3", "FABRIC_CARD=nic0",
 		"FABRIC_SERIAL=00-1b-21-ff-ff-2b-46-e0", "FABRIC_FUNCTION=nic0/pf0/vf3",
@@ -166,7 +167,7 @@ static void test_env(void **state)
 		"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "FABRIC_EVENT=pre-assign", "FABRIC_SEQ=8",
 		"FABRIC_TIME=2025-11-28T03:20:12Z", "FABRIC_HOST=$(touch /tmp/x)`id`\n\x1b[2J\xe2\x80\xae",
 		NULL};
-	struct fm_hooks_env_opts o = {.lang = "C.UTF-8", .tz = "UTC", .redelivery = true};
+	struct fm_hooks_env_opts o = {.lang = "C.UTF-8", .tz = "UTC", .extra = extra, .redelivery = true};
 	char **env;
 
 	(void)state;
