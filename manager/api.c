@@ -599,16 +599,26 @@ static int add_event(void *arg, const struct fm_store_event *e)
 	return 0;
 }
 
-static void m_events(struct fm_rpc_call *call, struct json_object *params, void *ctx)
+/* since (a seq, exclusive) and limit (default 100), the only params of a log listing. */
+static int since_limit(struct fm_rpc_call *call, struct json_object *params, uint64_t *since,
+		       uint64_t *limit)
 {
 	static const char *const known[] = {"since", "limit", NULL};
+
+	*since = 0;
+	*limit = 100;
+	return fm_rpc_param_check_known(call, params, known) ||
+	       fm_rpc_param_opt_uint(call, params, "since", 0, INT64_MAX, since) ||
+	       fm_rpc_param_opt_uint(call, params, "limit", 1, 100000, limit);
+}
+
+static void m_events(struct fm_rpc_call *call, struct json_object *params, void *ctx)
+{
 	struct fm_daemon *d = ctx;
-	uint64_t since = 0, limit = 100;
+	uint64_t since, limit;
 	struct json_object *r, *a;
 
-	if (fm_rpc_param_check_known(call, params, known) ||
-	    fm_rpc_param_opt_uint(call, params, "since", 0, INT64_MAX, &since) ||
-	    fm_rpc_param_opt_uint(call, params, "limit", 1, 100000, &limit))
+	if (since_limit(call, params, &since, &limit))
 		return;
 	r = result_new();
 	a = json_object_new_array();
@@ -1197,14 +1207,11 @@ static int add_run(void *arg, const struct fm_store_hook_run *run)
 
 static void m_hook_runs(struct fm_rpc_call *call, struct json_object *params, void *ctx)
 {
-	static const char *const known[] = {"since", "limit", NULL};
 	struct fm_daemon *d = ctx;
-	uint64_t since = 0, limit = 100;
+	uint64_t since, limit;
 	struct json_object *r, *a;
 
-	if (fm_rpc_param_check_known(call, params, known) ||
-	    fm_rpc_param_opt_uint(call, params, "since", 0, INT64_MAX, &since) ||
-	    fm_rpc_param_opt_uint(call, params, "limit", 1, 100000, &limit))
+	if (since_limit(call, params, &since, &limit))
 		return;
 	a = json_object_new_array();
 	if (fm_store_hook_run_list(d->store, (int64_t)since, 0, limit, add_run, a)) {

@@ -370,6 +370,7 @@ struct run {
 	uv_write_t wreq;
 	int handles; /* open handles; freed at 0 */
 	bool spawned, exited, term_sent, kill_sent, done, stopping;
+	bool awaiting_record; /* the store holds r until its start record commits */
 	int eofs;
 	int pid;
 	int64_t start_ms, run_id;
@@ -893,7 +894,7 @@ static void run_handle_closed(uv_handle_t *hd)
 {
 	struct run *r = hd->data;
 
-	if (--r->handles == 0) {
+	if (--r->handles == 0 && !r->awaiting_record) {
 		free(r->path);
 		free(r);
 	}
@@ -1206,6 +1207,14 @@ static void run_start_recorded(void *arg, int rc)
 {
 	struct run *r = arg;
 
+	r->awaiting_record = false;
+	if (r->done) { /* fabricd stopped before the record committed: never started */
+		if (r->handles == 0) {
+			free(r->path);
+			free(r);
+		}
+		return;
+	}
 	if (rc)
 		hlog(r->h, FM_LOG_ERR, "hooks: start of %s not recorded (%s); running it anyway",
 		     r->name_esc, fm_store_last_error(r->h->store));
@@ -1251,8 +1260,10 @@ static void run_start(struct fm_hooks *h, struct job *j, struct job_hook *jh, st
 					       .redelivery = jh->redelivery, .kind = j->kind};
 
 		/* durable before the process starts: a restart then knows it may repeat it */
-		if (fm_store_hook_run_start(h->store, &sr, &r->run_id, run_start_recorded, r) == 0)
+		if (fm_store_hook_run_start(h->store, &sr, &r->run_id, run_start_recorded, r) == 0) {
+			r->awaiting_record = true;
 			return;
+		}
 		hlog(h, FM_LOG_ERR, "hooks: start of %s not recorded (%s); running it anyway",
 		     r->name_esc, fm_store_last_error(h->store));
 		r->run_id = 0;
@@ -1514,9 +1525,12 @@ void fm_hooks_stop(struct fm_hooks *h)
 	}
 	/* running hooks: SIGTERM now, SIGKILL after the grace period; vetoes they serve are
 	 * refused when they end */
-	for (struct run *r = h->runs; r; r = r->next) {
+	for (struct run *r = h->runs, *next; r; r = next) {
+		next = r->next;
 		r->stopping = true;
-		if (r->pid > 0 && !r->exited && !r->term_sent)
+		if (r->awaiting_record && !r->spawned)
+			run_complete(r); /* not started: its handles close while the loop still runs */
+		else if (r->pid > 0 && !r->exited && !r->term_sent)
 			on_timer(&r->timer);
 	}
 	/* queued jobs: vetoes refused, notifications left for the next start; a queue whose

@@ -2,7 +2,8 @@
 # The one command that sets up and runs the demo: installs the packages, builds, starts a
 # simulated chassis (configs/chassis/demo.yaml) and the fabric manager
 # (configs/fabric.yaml), assigns a NIC VF and the FC HBA to two hosts, shows each host's
-# virtual hierarchy, decodes one host view with the real lspci, unassigns, stops.
+# virtual hierarchy, decodes one host view with the real lspci, unassigns, shows the
+# configs/hooks.d hooks firing on a card removal and vetoing an assign, stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -53,6 +54,19 @@ printf '\n\033[1m$ lspci -F web1.lspci -vvv -s 03:00.0 | head -24\033[0m\n'
 lspci -F "$RUN/web1.lspci" -vvv -s 03:00.0 2>/dev/null | head -24
 step $FABRIC_CTL unassign nic0/pf0/vf0
 step $FABRIC_CTL unassign fc0/pf0
+echo
+echo "== hooks (configs/hooks.d; the contract is its README)"
+step $FABRIC_CTL hooks
+EVENTS_LOG=$RUN/mriov-fabric/events.log   # fabric.yaml hooks.env EVENT_LOG, for 10-event-log
+step build/switch-sim/switch-sim -c configs/chassis/demo.yaml remove fc0 --surprise
+wait_for grep -q '"card-removed"' "$EVENTS_LOG" ||
+  echo "demo: 10-event-log did not run (see fabric-ctl hooks: a group-writable checkout is refused)"
+printf '\n\033[1m$ tail -n 1 %s\033[0m\n' "$EVENTS_LOG"
+tail -n 1 "$EVENTS_LOG" 2>/dev/null || true
+echo web3 >"$RUN/mriov-fabric/maintenance"  # MAINTENANCE_FILE, read by 50-maintenance
+printf '\n\033[1m$ echo web3 > maintenance; %s assign nic0/pf0/vf1 web3\033[0m\n' "$FABRIC_CTL"
+$FABRIC_CTL assign nic0/pf0/vf1 web3 || echo "(exit $?: refused by the pre-assign hook)"
+step $FABRIC_CTL hooks runs --limit 8
 step $FABRIC_CTL events
 echo
 echo "== stopping fabricd and switch-sim"
