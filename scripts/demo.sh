@@ -66,7 +66,7 @@ tail -n 1 "$EVENTS_LOG" 2>/dev/null || true
 echo web3 >"$RUN/mriov-fabric/maintenance"  # MAINTENANCE_FILE, read by 50-maintenance
 printf '\n\033[1m$ echo web3 > maintenance; %s assign nic0/pf0/vf1 web3\033[0m\n' "$FABRIC_CTL"
 $FABRIC_CTL assign nic0/pf0/vf1 web3 || echo "(exit $?: refused by the pre-assign hook)"
-step $FABRIC_CTL hooks runs --limit 8
+step $FABRIC_CTL hooks runs --since "$(($($FABRIC_CTL -o json events --limit 1 | jq .last_seq) - 2))"
 step $FABRIC_CTL events
 echo
 echo "== stopping fabricd and switch-sim"
