@@ -55,6 +55,11 @@ cat >"$H/20-policy" <<'SH'
 #!/bin/sh
 t=$HOOKTEST_DIR
 case $1 in
+pre-unassign)
+  if [ -e "$t/keep-on" ]; then
+    echo "$FABRIC_FUNCTION stays on $FABRIC_HOST" >&2
+    exit 3
+  fi ;;
 pre-assign)
   if [ "$FABRIC_HOST" = web2 ]; then
     echo "web2 is in maintenance" >&2
@@ -229,6 +234,14 @@ check "the message names the hook and its first stderr line" \
 jqcheck "nothing stored: the function is free" '.function.state == "free"' ctlj show nic0/pf0/vf5
 jqcheck "nothing bound on the switch: web2's vPPBs are all empty" 'all(.vppbs[]; .state == "unbound")' ctlj vh web2
 jqcheck "the audit log says hook-vetoed" '.audit | last | .method == "assign" and .result == "hook-vetoed"' ctlj audit
+expect_exit 0 "assign nic0/pf0/vf5 web1" ctl assign nic0/pf0/vf5 web1
+: >"$T/keep-on"
+expect_exit 1 "pre-unassign veto refuses the unassign" ctl unassign nic0/pf0/vf5 --surprise
+check "... naming the hook and its reason" \
+  grep -qx "fabric-ctl: cannot unassign nic0/pf0/vf5: hook-vetoed: 20-policy: nic0/pf0/vf5 stays on web1" "$T/last.err"
+jqcheck "... and the function stays bound" '.function.state == "bound" and .function.host == "web1"' ctlj show nic0/pf0/vf5
+rm -f "$T/keep-on"
+expect_exit 0 "unassign once the hook allows it" ctl unassign nic0/pf0/vf5 --surprise
 n_pre=$(ls "$T"/rec/*-pre-assign.done | wc -l)
 expect_exit 0 "--dry-run of the same assign" ctl assign --dry-run nic0/pf0/vf5 web2
 check "--dry-run ran no hook" eval '[[ $(ls "$T"/rec/*-pre-assign.done | wc -l) -eq $n_pre ]]'
