@@ -367,10 +367,9 @@ static int load_hooks(struct loader *ld, const struct yd_node *map)
 			return rc;
 		ld->cfg->hooks_max_parallel = (unsigned)v;
 	}
-	n = opt(map, "env");
-	if (n && !yd_is_null(n))
-		return load_hooks_env(ld, n);
-	return 0;
+	if ((rc = opt(ld, map, "env", &n)))
+		return rc;
+	return n ? load_hooks_env(ld, n) : 0;
 }
 
 static int load_timeouts(struct loader *ld, const struct yd_node *map)

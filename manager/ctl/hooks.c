@@ -52,16 +52,16 @@ static int list_hooks(struct ctl *c)
 		char b[4][64];
 		int64_t v;
 
-		printf("hooks_dir %s (timeout %s ms, at most %s at once)", ctl_or(ctl_jstr(res, "dir"), "(none)"),
+		ctl_printf("hooks_dir %s (timeout %s ms, at most %s at once)", ctl_or(ctl_jstr(res, "dir"), "(none)"),
 		       ctl_fmt_int(res, "timeout_ms", b[0], sizeof(b[0])),
 		       ctl_fmt_int(res, "max_parallel", b[1], sizeof(b[1])));
 		if (ctl_jint(res, "running", &v) && v)
-			printf(", %lld running", (long long)v);
+			ctl_printf(", %lld running", (long long)v);
 		if (ctl_jint(res, "queued", &v) && v)
-			printf(", %lld events queued", (long long)v);
-		printf("\n");
+			ctl_printf(", %lld events queued", (long long)v);
+		ctl_printf("\n");
 		if (ctl_jstr(res, "error"))
-			printf("error: %s\n", ctl_jstr(res, "error"));
+			ctl_printf("error: %s\n", ctl_jstr(res, "error"));
 		for (size_t i = 0; i < json_object_array_length(hooks); i++) {
 			struct json_object *k = json_object_array_get_idx(hooks, i);
 			struct json_object *last = ctl_jobj(k, "last");
@@ -81,7 +81,7 @@ static int list_hooks(struct ctl *c)
 		if (ctl_table_rows(t))
 			ctl_table_print(t, stdout, 0);
 		else
-			printf("no hooks\n");
+			ctl_printf("no hooks\n");
 		ctl_table_free(t);
 	}
 out:
@@ -119,7 +119,7 @@ static void runs_table(struct json_object *runs, bool with_seq, bool with_stderr
 	if (ctl_table_rows(t))
 		ctl_table_print(t, stdout, 0);
 	else
-		printf("no runs\n");
+		ctl_printf("no runs\n");
 	ctl_table_free(t);
 }
 
@@ -173,7 +173,7 @@ static int test_hooks(struct ctl *c, const char *event, const char *function, co
 	else
 		runs_table(runs, false, true);
 	if (failed) {
-		fprintf(stderr, "fabric-ctl: hooks test %s: %zu of %zu hooks failed\n", event, failed,
+		ctl_fprintf(stderr, "fabric-ctl: hooks test %s: %zu of %zu hooks failed\n", event, failed,
 			json_object_array_length(runs));
 		rc = CTL_EXIT_REFUSED;
 	}
