@@ -340,19 +340,21 @@ int ctl_cmd_cards(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **arg
 
 /* ---- functions ---------------------------------------------------------------------------- */
 
-static void functions_table(struct json_object *arr, int indent)
+static const char *const fn_cols[] = {"FUNCTION", "KIND", "IDS", "ENABLED", "STATE", "HOST",
+				     ">VPPB", "HOST BDF", "NAME", NULL};
+#define FN_NCOLS (sizeof(fn_cols) / sizeof(fn_cols[0]) - 1)
+
+/* The rows of arr's functions as a table; qualify prefixes names with their chassis. */
+static struct ctl_table *functions_rows(struct json_object *arr, bool qualify)
 {
-	static const char *const h[] = {"FUNCTION", "KIND", "IDS", "ENABLED", "STATE", "HOST",
-					">VPPB", "HOST BDF", "NAME", NULL};
-	struct ctl_table *t = ctl_table_new(h);
-	bool multi = ctl_multi_chassis(arr);
+	struct ctl_table *t = ctl_table_new(fn_cols);
 	char b[4][256];
 
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
 		struct json_object *fn = json_object_array_get_idx(arr, i);
 
 		ctl_table_row(t);
-		ctl_table_str(t, ctl_fmt_fn(fn, multi, b[0], sizeof(b[0])));
+		ctl_table_str(t, ctl_fmt_fn(fn, qualify, b[0], sizeof(b[0])));
 		ctl_table_str(t, ctl_jstr(fn, "kind"));
 		ctl_table_str(t, ctl_fmt_ids(fn, b[1], sizeof(b[1])));
 		ctl_table_str(t, ctl_yesno(fn, "enabled"));
@@ -362,8 +364,111 @@ static void functions_table(struct json_object *arr, int indent)
 		ctl_table_str(t, ctl_jstr(fn, "host_bdf"));
 		ctl_table_str(t, ctl_fmt_name(fn, b[3], sizeof(b[3])));
 	}
+	return t;
+}
+
+static void functions_table(struct json_object *arr, int indent)
+{
+	struct ctl_table *t = functions_rows(arr, ctl_multi_chassis(arr));
+
 	ctl_table_print(t, stdout, indent);
 	ctl_table_free(t);
+}
+
+/*
+ * A listing printed page by page as fabricd answers (API.md: `functions` is paged), so
+ * neither side ever holds the whole inventory. The table's columns are sized by the first
+ * page and only widen after it; the JSON is the one document {"schema":1,"functions":[...]}
+ * written as the pages come.
+ */
+struct fn_listing {
+	struct ctl *c;
+	bool filtered; /* --chassis, --card or --host: the listing spans one chassis */
+	bool started;
+	bool qualify;
+	size_t n; /* functions printed */
+	size_t w[FN_NCOLS];
+};
+
+/* Whether names need their chassis: as for one table when the listing is one page, else
+ * whenever the daemon has more than one chassis and no filter keeps the listing in one. */
+static int listing_qualify(struct fn_listing *l, struct json_object *page, bool more, bool *q)
+{
+	struct json_object *res, *sw;
+	int rc;
+
+	*q = ctl_multi_chassis(page);
+	if (*q || !more || l->filtered)
+		return 0;
+	if ((rc = ctl_call(l->c, "cannot list the functions", "switches", NULL, &res)))
+		return rc;
+	sw = ctl_jarr(res, "switches");
+	*q = sw && json_object_array_length(sw) > 1;
+	json_object_put(res);
+	return 0;
+}
+
+/* The pretty form of one function, indented to its place in the document. */
+static void listing_json_fn(struct json_object *fn, bool first)
+{
+	const char *s = json_object_to_json_string_ext(fn, JSON_C_TO_STRING_PRETTY |
+								   JSON_C_TO_STRING_SPACED |
+								   JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	/* PRETTY escapes control characters: every '\n' is json-c's own line break */
+	fputs(first ? "\n    " : ",\n    ", stdout);
+	for (; *s; s++) {
+		putchar(*s);
+		if (*s == '\n')
+			fputs("    ", stdout);
+	}
+}
+
+static int listing_page(struct fn_listing *l, struct json_object *arr, bool more)
+{
+	struct ctl_table *t;
+	int rc;
+
+	if (l->c->output == CTL_OUT_JSON) {
+		if (!l->started)
+			fputs("{\n  \"schema\": 1,\n  \"functions\": [", stdout);
+		for (size_t i = 0; i < json_object_array_length(arr); i++, l->n++)
+			listing_json_fn(json_object_array_get_idx(arr, i), l->n == 0);
+		l->started = true;
+		return 0;
+	}
+	if (!l->started && (rc = listing_qualify(l, arr, more, &l->qualify)))
+		return rc;
+	/* more pages to come: a column of known values gets its widest now (the others may
+	 * still widen, which shifts those rows) */
+	if (!l->started && more)
+		l->w[4] = strlen("unbinding");
+	t = functions_rows(arr, l->qualify);
+	ctl_table_print_part(t, stdout, 0, l->w, !l->started);
+	ctl_table_free(t);
+	l->n += json_object_array_length(arr);
+	l->started = true;
+	return 0;
+}
+
+static void listing_end(struct fn_listing *l)
+{
+	if (l->c->output == CTL_OUT_JSON)
+		fputs(l->n ? "\n  ]\n}\n" : "]\n}\n", stdout);
+}
+
+/* The request for the page after `after` (NULL: the first): the filters, and the cursor. */
+static struct json_object *page_params(struct json_object *filters, const char *after)
+{
+	struct json_object *p = json_object_new_object();
+
+	if (!p)
+		ctl_die_nomem();
+	json_object_object_foreach(filters, k, v)
+		json_object_object_add(p, k, json_object_get(v));
+	if (after)
+		json_object_object_add(p, "after", json_object_new_string(after));
+	return p;
 }
 
 int ctl_cmd_functions(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv)
@@ -377,16 +482,20 @@ int ctl_cmd_functions(struct ctl *c, const struct ctl_cmd *cmd, int argc, char *
 		{NULL, 0, NULL, 0},
 	};
 	const char *what = "cannot list the functions";
-	struct json_object *params = json_object_new_object(), *res, *arr;
+	struct json_object *params = json_object_new_object(), *res = NULL, *arr;
+	struct fn_listing l = {.c = c};
+	char *after = NULL;
+	const char *next;
+	bool gone, done = false;
 	int o, rc;
 
 	while ((o = ctl_opt_next(c, cmd, argc, argv, opts)) != -1) {
 		switch (o) {
 		case 'F': param_true(&params, "free"); break;
 		case 'E': param_true(&params, "enabled"); break;
-		case 'H': param_str(&params, "host", optarg); break;
-		case 'c': param_str(&params, "card", optarg); break;
-		case 'C': param_str(&params, "chassis", optarg); break;
+		case 'H': param_str(&params, "host", optarg); l.filtered = true; break;
+		case 'c': param_str(&params, "card", optarg); l.filtered = true; break;
+		case 'C': param_str(&params, "chassis", optarg); l.filtered = true; break;
 		default:
 			json_object_put(params);
 			return ctl_opt_exit(o);
@@ -396,16 +505,40 @@ int ctl_cmd_functions(struct ctl *c, const struct ctl_cmd *cmd, int argc, char *
 		json_object_put(params);
 		return ctl_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
 	}
-	if ((rc = ctl_call(c, what, "functions", params, &res)))
-		return rc;
-	rc = ctl_result_array(what, res, "functions", &arr);
-	if (!rc) {
-		if (c->output == CTL_OUT_JSON)
-			ctl_print_json(res);
-		else
-			functions_table(arr, 0);
+	/* One page per call on the one connection; the first asks exactly what an unpaged
+	 * listing asked (fabricd's default page size). */
+	for (;;) {
+		if ((rc = ctl_call(c, what, "functions", page_params(params, after), &res)) ||
+		    (rc = ctl_result_array(what, res, "functions", &arr)))
+			break;
+		next = NULL;
+		if (json_object_object_get_ex(res, "next", NULL) && !(next = ctl_jstr(res, "next"))) {
+			rc = ctl_bad_reply(what, "\"next\" is not a string");
+			break;
+		}
+		if (next && after && !strcmp(next, after)) {
+			rc = ctl_bad_reply(what, "the listing does not advance past \"%s\"", after);
+			break;
+		}
+		if ((rc = listing_page(&l, arr, next != NULL)))
+			break;
+		if (!next) {
+			done = true;
+			break;
+		}
+		free(after);
+		after = ctl_xstrdup(next);
+		json_object_put(res);
+		res = NULL;
+		/* each page goes out before the next is asked for */
+		if ((rc = ctl_flush(&gone)) || gone)
+			break;
 	}
+	if (done)
+		listing_end(&l);
 	json_object_put(res);
+	json_object_put(params);
+	free(after);
 	return rc;
 }
 

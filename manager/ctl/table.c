@@ -118,14 +118,15 @@ static void print_cell(FILE *f, const char *s, size_t w, bool right, bool last)
 		fputs("  ", f);
 }
 
-void ctl_table_print(const struct ctl_table *t, FILE *f, int indent)
+void ctl_table_print_part(const struct ctl_table *t, FILE *f, int indent, size_t *w,
+			  bool header)
 {
-	size_t *w = ctl_xcalloc(t->ncols ? t->ncols : 1, sizeof(*w));
-
 	for (unsigned c = 0; c < t->ncols; c++) {
 		const char *h = t->headers[c];
+		size_t hw = width(h + (h[0] == '>'));
 
-		w[c] = width(h + (h[0] == '>'));
+		if (hw > w[c])
+			w[c] = hw;
 		for (unsigned r = 0; r < t->rows; r++) {
 			const char *s = t->cells[(size_t)r * t->ncols + c];
 			size_t cw = s ? width(s) : 1;
@@ -134,13 +135,15 @@ void ctl_table_print(const struct ctl_table *t, FILE *f, int indent)
 				w[c] = cw;
 		}
 	}
-	fprintf(f, "%*s", indent, "");
-	for (unsigned c = 0; c < t->ncols; c++) {
-		const char *h = t->headers[c];
+	if (header) {
+		fprintf(f, "%*s", indent, "");
+		for (unsigned c = 0; c < t->ncols; c++) {
+			const char *h = t->headers[c];
 
-		print_cell(f, h + (h[0] == '>'), w[c], h[0] == '>', c + 1 == t->ncols);
+			print_cell(f, h + (h[0] == '>'), w[c], h[0] == '>', c + 1 == t->ncols);
+		}
+		fputc('\n', f);
 	}
-	fputc('\n', f);
 	for (unsigned r = 0; r < t->rows; r++) {
 		fprintf(f, "%*s", indent, "");
 		for (unsigned c = 0; c < t->ncols; c++) {
@@ -150,5 +153,12 @@ void ctl_table_print(const struct ctl_table *t, FILE *f, int indent)
 		}
 		fputc('\n', f);
 	}
+}
+
+void ctl_table_print(const struct ctl_table *t, FILE *f, int indent)
+{
+	size_t *w = ctl_xcalloc(t->ncols ? t->ncols : 1, sizeof(*w));
+
+	ctl_table_print_part(t, f, indent, w, true);
 	free(w);
 }

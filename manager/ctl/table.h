@@ -4,6 +4,8 @@
 #ifndef CTL_TABLE_H
 #define CTL_TABLE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 struct ctl_table;
@@ -21,5 +23,11 @@ void ctl_table_str(struct ctl_table *t, const char *s);
 unsigned ctl_table_rows(const struct ctl_table *t);
 /* Header and rows; the last column is not padded. indent spaces before each line. */
 void ctl_table_print(const struct ctl_table *t, FILE *f, int indent);
+/* One part of a table printed in parts (a listing fetched page by page): w holds a width per
+ * column, all 0 before the first part. Widens w to this part's cells (columns never narrow,
+ * so a later part lines up with the earlier ones unless a cell of it is wider), prints the
+ * header row if header, then the rows. */
+void ctl_table_print_part(const struct ctl_table *t, FILE *f, int indent, size_t *w,
+			  bool header);
 
 #endif /* CTL_TABLE_H */

@@ -1,8 +1,9 @@
 /* sockpoke: test helper that connects to a unix socket, writes bytes (from a file, or N
  * seeded pseudo-random bytes), then reads until the peer closes or a deadline passes.
  * Prints what happened; exit 0 when the peer behaved (answered or closed), 1 on local
- * errors. Used to show that garbage never crashes a daemon.
- *   sockpoke SOCKET random N SEED      sockpoke SOCKET file PATH */
+ * errors. Used to show that garbage never crashes a daemon; `echo` prints what the peer
+ * sent back instead (raw JSON-RPC requests from a file, their answers on stdout).
+ *   sockpoke SOCKET random N SEED      sockpoke SOCKET file PATH      sockpoke SOCKET echo PATH */
 #include <errno.h>
 #include <poll.h>
 #include <stdint.h>
@@ -52,7 +53,7 @@ int main(int argc, char **argv)
 			s ^= s << 17;
 			buf[i] = (uint8_t)s;
 		}
-	} else if (!strcmp(argv[2], "file")) {
+	} else if (!strcmp(argv[2], "file") || !strcmp(argv[2], "echo")) {
 		FILE *f = fopen(argv[3], "rb");
 
 		if (!f) {
@@ -90,8 +91,12 @@ int main(int argc, char **argv)
 		if (r <= 0)
 			break;
 		got += (size_t)r;
+		if (!strcmp(argv[2], "echo"))
+			fwrite(rbuf, 1, (size_t)r, stdout);
 	}
-	printf("sent %zu bytes%s, received %zu\n", n, rc ? " (peer closed early)" : "", got);
+	if (strcmp(argv[2], "echo"))
+		printf("sent %zu bytes%s, received %zu\n", n, rc ? " (peer closed early)" : "",
+		       got);
 	close(fd);
 	free(buf);
 	return 0;

@@ -181,6 +181,39 @@ refused no-such-host functions --host web9
 refused no-such-chassis functions --chassis nope
 refused no-such-card functions --card nic9
 
+# --- functions on the wire: pages of `limit`, a cursor to go on with -------------------------
+rpc() { printf '%s\n' "$@" >"$T/rpc.in"; "$SOCKPOKE" "$T/fabricd.sock" echo "$T/rpc.in" >"$T/last.out"; }
+rpc '{"jsonrpc":"2.0","id":1,"method":"functions"}'
+jlast "functions wire: the default page is 128, with a next" \
+  '(.result.functions | length == 128) and (.result.next | type == "string")'
+cursor=""; : >"$T/paged.names"; pages=0
+while [[ $pages -lt 100 ]]; do
+  rpc "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"functions\",\"params\":{\"limit\":50$cursor}}"
+  jq -r '.result.functions[].function' "$T/last.out" >>"$T/paged.names"
+  pages=$((pages + 1))
+  next=$(jq -c '.result.next' "$T/last.out")
+  [[ $next == null ]] && break
+  cursor=",\"after\":$next"
+done
+if [[ $pages -eq 4 && $(sort -u "$T/paged.names" | wc -l) -eq 166 ]]; then
+  ok "functions wire: 166 in 4 pages of 50, none twice"
+else
+  fail "functions wire: $pages pages, $(wc -l <"$T/paged.names") names"
+fi
+if ctlj functions | jq -r '.functions[].function' | cmp -s - "$T/paged.names"; then
+  ok "functions wire: the pages in the order of the listing"
+else
+  fail "functions wire: the pages' order differs from fabric-ctl functions"
+fi
+rpc '{"jsonrpc":"2.0","id":1,"method":"functions","params":{"limit":257}}' \
+  '{"jsonrpc":"2.0","id":2,"method":"functions","params":{"after":"1.x"}}'
+if jq -se '[.[].error.data] == [{"code":"bad-params","param":"limit"},{"code":"bad-params","param":"after"}]' \
+  "$T/last.out" >/dev/null; then
+  ok "functions wire: a limit over 256 and a bad cursor are bad-params"
+else
+  fail "functions wire: limit/after checks: $(head -c 600 "$T/last.out")"
+fi
+
 # --- assign: dry run, real, already so, refused, --any -------------------------------------
 t assign nic0/pf0/vf3 web1 --dry-run
 same "assign --dry-run: the plan" "would assign nic0/pf0/vf3 to web1:

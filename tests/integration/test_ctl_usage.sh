@@ -447,6 +447,37 @@ want_log 'functions {"free":true,"enabled":true,"host":"web1","card":"nic0","cha
 served functions "{\"schema\":1,\"functions\":[$FN_VF3,${FN_VF3/demo/rack2}]}" functions
 want_rc 0; want_out_has "demo:nic0/pf0/vf3"; want_out_has "rack2:nic0/pf0/vf3"
 
+begin "functions: paged"
+# Page by page on one connection: the filters again with the cursor; the table's header once,
+# its columns sized by the first page and widened after it; one JSON document.
+PAGE1="{\"schema\":1,\"functions\":[$FN_PF0,$FN_VF3],\"next\":\"0.1.0.3\"}"
+PAGE2="{\"schema\":1,\"functions\":[$FN_VF9,$FN_HBA]}"
+fake < <(printf 'expect functions\nreply %s\nexpect switches\nreply %s\nexpect functions\nreply %s\n' \
+  "$PAGE1" "{\"schema\":1,\"switches\":[$SWITCH]}" "$PAGE2")
+run -s "$SOCK" functions --free
+want_rc 0
+want_log 'functions {"free":true}'
+want_log 'functions {"free":true,"after":"0.1.0.3"}'
+want_out <<'X'
+FUNCTION      KIND  IDS        ENABLED  STATE      HOST  VPPB  HOST BDF  NAME
+nic0/pf0      pf    8086:10fb  yes      free       -        -  -         Intel Corporation 82599ES 10-Gigabit SFI/SFP+ Network Connection
+nic0/pf0/vf3  vf    8086:10ed  yes      bound      web1     0  03:00.0   Intel Corporation 82599 Ethernet Controller Virtual Function
+nic0/pf0/vf9  vf    8086:10ed  no       free       -        -  -         Intel Corporation 82599 Ethernet Controller Virtual Function
+hba0/pf0      pf    1077:2261  yes      detached   web2     1  -         QLogic Corp. ISP2722-based 16/32Gb Fibre Channel to PCIe Adapter
+X
+fake < <(printf 'expect functions\nreply %s\nexpect functions\nreply %s\n' "$PAGE1" "$PAGE2")
+run -s "$SOCK" -o json functions
+want_rc 0; want_json "$FUNCTIONS"
+grep -qx '      "function": "hba0/pf0",' "$T/out" || fail "not one member per line: $(head -c 600 "$T/out")"
+fake < <(printf 'expect functions\nreply %s\nexpect functions\nreply %s\n' \
+  '{"schema":1,"functions":[],"next":"0.0.0.0"}' '{"schema":1,"functions":[],"next":"0.0.0.0"}')
+run -s "$SOCK" -o json functions --card nic0
+want_rc 3; want_err "the listing does not advance"
+fake < <(printf 'expect functions\nreply %s\nexpect functions\nreply %s\n' \
+  '{"schema":1,"functions":[],"next":"0.0.0.9"}' '{"schema":1,"functions":[]}')
+run -s "$SOCK" -o json functions --card nic0
+want_rc 0; want_json '{"schema":1,"functions":[]}'
+
 begin "show a function"
 served show "$SHOW_FN" show nic0/pf0/vf3
 want_rc 0; want_log 'show {"name":"nic0/pf0/vf3"}'
