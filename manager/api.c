@@ -1392,6 +1392,11 @@ static void m_hook_test(struct fm_rpc_call *call, struct json_object *params, vo
 	fm_hooks_test(d->hooks, &e, hook_test_done, t);
 }
 
+static void on_ctl_log(void *ctx, const char *msg)
+{
+	fm_log(ctx, FM_LOG_INFO, "%s", msg);
+}
+
 static const struct fm_rpc_method methods[] = {
 	{"assign", FM_RPC_MUTATING, m_assign},
 	{"audit", 0, m_audit},
@@ -1426,5 +1431,7 @@ int fm_api_start(struct fm_daemon *d, char *err, size_t errlen)
 	cfg.n_methods = sizeof(methods) / sizeof(methods[0]);
 	cfg.ctx = d;
 	cfg.denied = on_denied;
+	cfg.log = on_ctl_log;
+	cfg.stall_timeout_ms = d->cfg->timeouts.control_stall_ms;
 	return fm_ctl_new(d->loop, &cfg, &d->ctl, err, errlen);
 }

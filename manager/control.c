@@ -11,23 +11,42 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h> /* malloc_trim */
+#endif
 
 #include <json-c/json.h>
 
 #include "endpoint.h"
 
 #define CTL_READ_BUF (64 * 1024)
+/* Once this much queued output has been thrown away with dropped connections, the heap is
+ * trimmed: glibc keeps freed memory otherwise, and 64 peers cut off left fabricd at 140 MB
+ * of RSS after they had gone (measured, tests/integration/test_ctl_load.sh). */
+#define CTL_TRIM_AFTER ((size_t)16 * 1024 * 1024)
+/* Backpressure: a connection with this much output unread is not read from (its requests
+ * wait in the kernel) until it is down to CTL_RESUME_AT, so a peer that sends requests and
+ * reads no answers costs a few answers, not one per request it sent. Above the largest page
+ * of `functions`, so a client reading page by page is never paused. */
+#define CTL_PAUSE_AT ((size_t)256 * 1024)
+#define CTL_RESUME_AT ((size_t)64 * 1024)
 
 struct fm_ctl_conn {
 	uv_pipe_t pipe; /* first: the handle's memory is the connection's */
+	uv_timer_t stall_timer; /* runs while stalled: an incomplete line held, or paused */
+	int handles;           /* of the two, not yet closed by libuv */
 	struct fm_ctl *ctl;
 	struct fm_ctl_conn *prev, *next;
 	struct fm_rpc_conn *rpc; /* NULL once released */
+	struct fm_rpc_peer peer; /* for the log; zero until read */
 	uint64_t id;
-	int in_send;     /* inside rpc_send: the rpc conn must not be freed now */
+	size_t queued;   /* bytes handed to uv_write, not yet called back (while not closing) */
+	size_t dropped;  /* what was queued when it was dropped: freed as it closes */
 	bool eof;        /* the peer shut its side; close once answered */
 	bool closing;    /* uv_close called */
 	bool subscribed;
+	bool paused;     /* not reading: too much of its output is unread */
+	bool progress;   /* a write completed since the stall timer was armed */
 };
 
 struct fm_ctl {
@@ -39,6 +58,12 @@ struct fm_ctl {
 	size_t n_subscribers;
 	uint64_t next_id;
 	size_t write_queue_max;
+	size_t queued_total_max;
+	size_t queued;   /* sum of the open connections' queued */
+	size_t released; /* dropped connections' queued output freed since the last trim */
+	unsigned stall_timeout_ms;
+	fm_ctl_log_fn log;
+	void *log_ctx;
 	char path[ENDPOINT_PATH_MAX];
 	dev_t sock_dev; /* the socket file we made, so we only ever unlink that one */
 	ino_t sock_ino;
@@ -50,6 +75,7 @@ struct fm_ctl {
 struct ctl_write {
 	uv_write_t req;
 	char *line;
+	size_t len;
 };
 
 __attribute__((format(printf, 4, 5)))
@@ -76,6 +102,8 @@ static void on_conn_close(uv_handle_t *h)
 	struct fm_ctl_conn *c = h->data;
 	struct fm_ctl *ctl = c->ctl;
 
+	if (--c->handles > 0)
+		return;
 	fm_rpc_conn_free(c->rpc);
 	if (c->prev)
 		c->prev->next = c->next;
@@ -83,9 +111,18 @@ static void on_conn_close(uv_handle_t *h)
 		ctl->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
+	ctl->released += c->dropped;
 	free(c);
-	if (ctl->freeing && !ctl->conns)
+	if (ctl->freeing && !ctl->conns) {
 		ctl_destroy(ctl);
+		return;
+	}
+#ifdef __GLIBC__
+	if (ctl->released >= CTL_TRIM_AFTER && ctl->queued < CTL_TRIM_AFTER) {
+		malloc_trim(0);
+		ctl->released = 0;
+	}
+#endif
 }
 
 static void conn_drop(struct fm_ctl_conn *c)
@@ -94,17 +131,65 @@ static void conn_drop(struct fm_ctl_conn *c)
 		return;
 	c->closing = true;
 	c->ctl->n_open--;
+	/* its queued lines are freed as libuv cancels the writes, in this loop iteration */
+	c->ctl->queued -= c->queued;
+	c->dropped = c->queued;
+	c->queued = 0;
 	if (c->subscribed) {
 		c->subscribed = false;
 		c->ctl->n_subscribers--;
 	}
-	/* Orphan the pending calls now, so handlers see the connection gone — except from inside
-	 * our own send callback, where the rpc conn is still on the stack: on_conn_close does it. */
-	if (!c->in_send) {
-		fm_rpc_conn_free(c->rpc);
-		c->rpc = NULL;
-	}
+	/* Orphan the pending calls now, so handlers see the connection gone. From inside our
+	 * send callback too (jsonrpc.h allows it): a feed in progress then stops at once instead
+	 * of running the rest of what the peer sent — a peer cut off for not reading must not
+	 * make us render answers to every request it had queued. */
+	fm_rpc_conn_free(c->rpc);
+	c->rpc = NULL;
+	uv_close((uv_handle_t *)&c->stall_timer, on_conn_close);
 	uv_close((uv_handle_t *)&c->pipe, on_conn_close);
+}
+
+/* Drops c for misbehaving, saying why in the log. */
+__attribute__((format(printf, 2, 3)))
+static void conn_cut(struct fm_ctl_conn *c, const char *fmt, ...)
+{
+	struct fm_ctl *ctl = c->ctl;
+	char why[192], msg[320];
+	va_list ap;
+
+	if (c->closing)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	snprintf(msg, sizeof(msg), "control connection %llu (pid %d, uid %u) cut off: %s",
+		 (unsigned long long)c->id, (int)c->peer.pid, (unsigned)c->peer.uid, why);
+	if (ctl->log)
+		ctl->log(ctl->log_ctx, msg);
+	conn_drop(c);
+}
+
+static size_t unwritten(struct fm_ctl_conn *c)
+{
+	return uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe);
+}
+
+/* While the output queued for everyone is over the cap, the peer with the most output it has
+ * not read is cut off: the slowest reader pays, not whoever happens to write next. */
+static void shed_load(struct fm_ctl *ctl)
+{
+	while (ctl->queued > ctl->queued_total_max) {
+		struct fm_ctl_conn *worst = NULL;
+
+		for (struct fm_ctl_conn *c = ctl->conns; c; c = c->next)
+			if (!c->closing && unwritten(c) && (!worst || unwritten(c) > unwritten(worst)))
+				worst = c;
+		if (!worst)
+			return; /* all written to the kernel: freed as the callbacks run */
+		conn_cut(worst, "%zu bytes of output unread while all connections' queued output "
+			 "(%zu bytes) is over the limit of %zu", unwritten(worst), ctl->queued,
+			 ctl->queued_total_max);
+	}
 }
 
 /* A peer that shut its writing side still gets the answers to what it asked (a script piping
@@ -116,17 +201,74 @@ static void conn_close_if_done(struct fm_ctl_conn *c)
 		conn_drop(c);
 }
 
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
+
+static void on_stall(uv_timer_t *h)
+{
+	struct fm_ctl_conn *c = h->data;
+	unsigned ms = c->ctl->stall_timeout_ms;
+
+	if (c->paused && c->progress) {
+		/* slow, not stalled: it read some since the timer was armed */
+		c->progress = false;
+		uv_timer_start(&c->stall_timer, on_stall, ms, 0);
+		return;
+	}
+	if (c->paused)
+		conn_cut(c, "%zu bytes of output unread and none read for %u ms", unwritten(c), ms);
+	else
+		conn_cut(c, "a request line left incomplete for %u ms", ms);
+}
+
+/* Pauses or resumes reading after the output queue changed, and runs the stall timer while
+ * the connection is stalled (an incomplete line, or paused). restart: bytes just arrived, so
+ * an incomplete line's clock starts again. */
+static void conn_watch(struct fm_ctl_conn *c, bool restart)
+{
+	size_t u;
+	bool stalled;
+
+	if (c->closing)
+		return;
+	u = unwritten(c);
+	if (!c->paused && u >= CTL_PAUSE_AT) {
+		uv_read_stop((uv_stream_t *)&c->pipe);
+		c->paused = true;
+		c->progress = false;
+		restart = true;
+	} else if (c->paused && u < CTL_RESUME_AT) {
+		c->paused = false;
+		if (!c->eof && uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read) < 0) {
+			conn_drop(c);
+			return;
+		}
+	}
+	stalled = c->paused || (c->rpc && fm_rpc_conn_mid_line(c->rpc));
+	if (!stalled || restart)
+		uv_timer_stop(&c->stall_timer);
+	if (stalled && !uv_is_active((uv_handle_t *)&c->stall_timer))
+		uv_timer_start(&c->stall_timer, on_stall, c->ctl->stall_timeout_ms, 0);
+}
+
 static void on_write(uv_write_t *req, int status)
 {
 	struct ctl_write *w = (struct ctl_write *)req;
 	struct fm_ctl_conn *c = req->handle->data;
 
+	if (!c->closing) {
+		c->queued -= w->len;
+		c->ctl->queued -= w->len;
+	}
 	free(w->line);
 	free(w);
-	if (status < 0)
+	if (status < 0) {
 		conn_drop(c); /* EPIPE, ECONNRESET; ECANCELED means it is closing already */
-	else
-		conn_close_if_done(c);
+		return;
+	}
+	c->progress = true;
+	conn_watch(c, false);
+	conn_close_if_done(c);
 }
 
 /* Queues line (taken) on c. Any failure drops the connection: a client missing an answer or
@@ -143,12 +285,14 @@ static int conn_write(struct fm_ctl_conn *c, char *line, size_t len)
 		rc = -ENOTCONN;
 		goto err;
 	}
-	queued = uv_stream_get_write_queue_size(s);
+	queued = unwritten(c);
 	/* An empty queue takes any line, however long: only a peer that stopped reading fills
 	 * the queue, and that peer is the one to drop. */
 	if (queued && queued + len > c->ctl->write_queue_max) {
+		conn_cut(c, "%zu bytes of output unread, over the limit of %zu per connection",
+			 queued + len, c->ctl->write_queue_max);
 		rc = -ENOBUFS;
-		goto err_drop;
+		goto err;
 	}
 	if (len > UINT_MAX) {
 		rc = -EMSGSIZE;
@@ -160,11 +304,16 @@ static int conn_write(struct fm_ctl_conn *c, char *line, size_t len)
 		goto err_drop;
 	}
 	w->line = line;
+	w->len = len;
 	buf = uv_buf_init(line, (unsigned)len);
 	rc = uv_write(&w->req, s, &buf, 1, on_write);
 	if (rc < 0)
 		goto err_drop;
-	return 0;
+	c->queued += len;
+	c->ctl->queued += len;
+	shed_load(c->ctl);
+	conn_watch(c, false);
+	return c->closing ? -ENOBUFS : 0;
 err_drop:
 	conn_drop(c);
 err:
@@ -176,13 +325,7 @@ err:
 /* jsonrpc's transport callback; the cookie is our connection. */
 static int rpc_send(void *cookie, char *line, size_t len)
 {
-	struct fm_ctl_conn *c = cookie;
-	int rc;
-
-	c->in_send++;
-	rc = conn_write(c, line, len);
-	c->in_send--;
-	return rc;
+	return conn_write(cookie, line, len);
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -202,6 +345,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		 * callback, and feed frees the rpc conn itself if that happened while feeding. */
 		if (c->rpc && fm_rpc_conn_feed(c->rpc, buf->base, (size_t)nread) < 0)
 			conn_drop(c);
+		conn_watch(c, true);
 	} else if (nread == UV_EOF) {
 		c->eof = true; /* libuv has stopped reading */
 		conn_close_if_done(c);
@@ -213,7 +357,6 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 static void on_connection(uv_stream_t *server, int status)
 {
 	struct fm_ctl *ctl = server->data;
-	struct fm_rpc_peer peer;
 	struct fm_ctl_conn *c;
 	char err[128];
 	uv_os_fd_t fd;
@@ -224,7 +367,10 @@ static void on_connection(uv_stream_t *server, int status)
 	if (!c)
 		return;
 	uv_pipe_init(ctl->loop, &c->pipe, 0);
+	uv_timer_init(ctl->loop, &c->stall_timer);
+	c->handles = 2;
 	c->pipe.data = c;
+	c->stall_timer.data = c;
 	c->ctl = ctl;
 	c->id = ++ctl->next_id;
 	c->next = ctl->conns;
@@ -234,8 +380,8 @@ static void on_connection(uv_stream_t *server, int status)
 	ctl->n_open++;
 	if (uv_accept(server, (uv_stream_t *)&c->pipe) < 0 ||
 	    uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0 ||
-	    fm_rpc_peer_from_socket(fd, &peer, err, sizeof(err)) < 0 ||
-	    fm_rpc_conn_new(&c->rpc, ctl->srv, c, &peer, err, sizeof(err)) < 0 ||
+	    fm_rpc_peer_from_socket(fd, &c->peer, err, sizeof(err)) < 0 ||
+	    fm_rpc_conn_new(&c->rpc, ctl->srv, c, &c->peer, err, sizeof(err)) < 0 ||
 	    uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read) < 0)
 		conn_drop(c); /* without its credentials a peer cannot be served */
 }
@@ -329,6 +475,12 @@ int fm_ctl_new(uv_loop_t *loop, const struct fm_ctl_config *cfg, struct fm_ctl *
 	ctl->loop = loop;
 	ctl->write_queue_max =
 		cfg->write_queue_max ? cfg->write_queue_max : FM_CTL_WRITE_QUEUE_MAX_DEFAULT;
+	ctl->queued_total_max =
+		cfg->queued_total_max ? cfg->queued_total_max : FM_CTL_QUEUED_TOTAL_MAX_DEFAULT;
+	ctl->stall_timeout_ms =
+		cfg->stall_timeout_ms ? cfg->stall_timeout_ms : FM_CTL_STALL_TIMEOUT_MS_DEFAULT;
+	ctl->log = cfg->log;
+	ctl->log_ctx = cfg->ctx;
 	snprintf(ctl->path, sizeof(ctl->path), "%s", cfg->path);
 
 	memset(&scfg, 0, sizeof(scfg));
@@ -344,6 +496,7 @@ int fm_ctl_new(uv_loop_t *loop, const struct fm_ctl_config *cfg, struct fm_ctl *
 	scfg.denied = cfg->denied;
 	scfg.ctx = cfg->ctx;
 	scfg.line_max = cfg->line_max;
+	scfg.pending_max = cfg->pending_max ? cfg->pending_max : FM_CTL_PENDING_MAX_DEFAULT;
 	rc = fm_rpc_server_new(&ctl->srv, &scfg, msg, sizeof(msg));
 	if (rc < 0) {
 		fail(err, errlen, rc, "control socket: %s", msg);
@@ -420,6 +573,11 @@ size_t fm_ctl_connections(const struct fm_ctl *ctl)
 size_t fm_ctl_subscribers(const struct fm_ctl *ctl)
 {
 	return ctl->n_subscribers;
+}
+
+size_t fm_ctl_queued(const struct fm_ctl *ctl)
+{
+	return ctl->queued;
 }
 
 /* ---- subscriptions ---------------------------------------------------------------------- */

@@ -13,9 +13,20 @@
 struct json_object;
 
 #define FM_CTL_MODE_DEFAULT 0660
-/* A peer that stops reading is dropped once this much is queued for it (API.md: subscribers
- * resume with `subscribe since=SEQ`). */
-#define FM_CTL_WRITE_QUEUE_MAX_DEFAULT ((size_t)16 * 1024 * 1024)
+/* Limits that keep one slow or hostile peer from costing the others (API.md "Limits"). A peer
+ * that stops reading is cut off once this much output is queued for it (subscribers resume
+ * with `subscribe since=SEQ`)... */
+#define FM_CTL_WRITE_QUEUE_MAX_DEFAULT ((size_t)4 * 1024 * 1024)
+/* ...and, whoever is writing, the peer with the most unread output is cut off while the
+ * output queued for all connections together is over this. */
+#define FM_CTL_QUEUED_TOTAL_MAX_DEFAULT ((size_t)64 * 1024 * 1024)
+/* Calls of one connection not answered yet; more are refused with too-many-calls. */
+#define FM_CTL_PENDING_MAX_DEFAULT 128
+/* A request line must be complete this long after its first byte arrived. */
+#define FM_CTL_STALL_TIMEOUT_MS_DEFAULT 30000
+
+/* Told why a connection was cut off (a line without the '\n'). */
+typedef void (*fm_ctl_log_fn)(void *ctx, const char *msg);
 
 struct fm_ctl;      /* the listening socket and its connections */
 struct fm_ctl_conn; /* one accepted connection */
@@ -31,7 +42,11 @@ struct fm_ctl_config {
 	void *ctx;               /* handed to handlers and denied */
 	fm_rpc_denied_fn denied; /* optional: a mutating call was refused (audit) */
 	size_t line_max;         /* 0 = FM_RPC_LINE_MAX_DEFAULT */
-	size_t write_queue_max;  /* 0 = FM_CTL_WRITE_QUEUE_MAX_DEFAULT */
+	size_t write_queue_max;  /* per connection; 0 = FM_CTL_WRITE_QUEUE_MAX_DEFAULT */
+	size_t queued_total_max; /* all connections; 0 = FM_CTL_QUEUED_TOTAL_MAX_DEFAULT */
+	size_t pending_max;      /* 0 = FM_CTL_PENDING_MAX_DEFAULT */
+	unsigned stall_timeout_ms; /* 0 = FM_CTL_STALL_TIMEOUT_MS_DEFAULT */
+	fm_ctl_log_fn log;       /* optional, with ctx */
 };
 
 /*
@@ -52,6 +67,8 @@ void fm_ctl_free(struct fm_ctl *ctl);
 /* Open connections / subscribed connections, for status. */
 size_t fm_ctl_connections(const struct fm_ctl *ctl);
 size_t fm_ctl_subscribers(const struct fm_ctl *ctl);
+/* Bytes of output queued and not yet written, over all connections. */
+size_t fm_ctl_queued(const struct fm_ctl *ctl);
 
 /*
  * From a handler: marks the call's connection as an event subscriber until it disconnects.

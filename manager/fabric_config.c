@@ -23,7 +23,8 @@ static const char *const top_keys[] = { "control", "state_dir", "hooks_dir", "ho
 static const char *const hooks_keys[] = { "max_parallel", "env", NULL };
 static const char *const control_keys[] = { "socket", "mode", "group", NULL };
 static const char *const timeout_keys[] = { "managed_unbind_ms", "hook_ms", "switch_request_ms",
-					    "reconnect_min_ms", "reconnect_max_ms", NULL };
+					    "reconnect_min_ms", "reconnect_max_ms",
+					    "control_stall_ms", NULL };
 static const char *const reconcile_keys[] = { "unexpected_bindings", NULL };
 static const char *const chassis_keys[] = { "name", "endpoint", "hosts", NULL };
 static const char *const host_keys[] = { "name", "port", "port_name", NULL };
@@ -388,6 +389,8 @@ static int load_timeouts(struct loader *ld, const struct yd_node *map)
 		  offsetof(struct fm_fabric_timeouts, reconnect_min_ms) },
 		{ "reconnect_max_ms", 10, 3600000,
 		  offsetof(struct fm_fabric_timeouts, reconnect_max_ms) },
+		{ "control_stall_ms", 100, 3600000,
+		  offsetof(struct fm_fabric_timeouts, control_stall_ms) },
 	};
 	struct fm_fabric_timeouts *to = &ld->cfg->timeouts;
 	const struct yd_node *n;
@@ -666,6 +669,7 @@ static struct fm_fabric_config *config_new(const char *file, const char *base_di
 		.switch_request_ms = FM_FABRIC_SWITCH_REQUEST_MS_DEFAULT,
 		.reconnect_min_ms = FM_FABRIC_RECONNECT_MIN_MS_DEFAULT,
 		.reconnect_max_ms = FM_FABRIC_RECONNECT_MAX_MS_DEFAULT,
+		.control_stall_ms = FM_FABRIC_CONTROL_STALL_MS_DEFAULT,
 	};
 	cfg->reconcile = FM_FABRIC_RECONCILE_AUTO;
 	cfg->hooks_max_parallel = FM_FABRIC_HOOKS_MAX_PARALLEL_DEFAULT;

@@ -71,6 +71,7 @@ struct fm_fabric_timeouts {
 	uint32_t switch_request_ms;
 	uint32_t reconnect_min_ms;
 	uint32_t reconnect_max_ms;
+	uint32_t control_stall_ms; /* a control connection stalled this long is cut off */
 };
 
 #define FM_FABRIC_SOCKET_MODE_DEFAULT 0660
@@ -78,6 +79,7 @@ struct fm_fabric_timeouts {
 #define FM_FABRIC_HOOK_MS_DEFAULT 10000
 #define FM_FABRIC_SWITCH_REQUEST_MS_DEFAULT 5000
 #define FM_FABRIC_RECONNECT_MIN_MS_DEFAULT 100
+#define FM_FABRIC_CONTROL_STALL_MS_DEFAULT 30000
 #define FM_FABRIC_RECONNECT_MAX_MS_DEFAULT 10000
 #define FM_FABRIC_HOOKS_MAX_PARALLEL_DEFAULT 8
 

@@ -43,6 +43,7 @@ static const struct {
 	[FM_RPC_E_SWITCH_ERROR] = { "switch-error", -32000 },
 	[FM_RPC_E_BUS_RANGE] = { "bus-range", -32000 },
 	[FM_RPC_E_INTERNAL] = { "internal", -32000 },
+	[FM_RPC_E_TOO_MANY_CALLS] = { "too-many-calls", -32000 },
 };
 
 const char *fm_rpc_code_name(enum fm_rpc_code code)
@@ -137,6 +138,13 @@ static bool line_is_blank(const char *s, size_t n)
 int fm_rpc_linebuf_next(struct fm_rpc_linebuf *lb, const char **data, size_t *len,
 			const char **line, size_t *linelen)
 {
+	/* A long line is done with (the caller had it until this call): give its buffer back
+	 * rather than keep up to max bytes for as long as the connection lives. */
+	if (lb->len == 0 && lb->cap > 64 * 1024) {
+		free(lb->buf);
+		lb->buf = NULL;
+		lb->cap = 0;
+	}
 	while (*len > 0) {
 		const char *p = *data;
 		const char *nl = memchr(p, '\n', *len);
@@ -673,6 +681,7 @@ struct fm_rpc_server {
 	fm_rpc_denied_fn denied;
 	void *ctx;
 	size_t line_max;
+	size_t pending_max;
 	struct fm_rpc_access access;
 };
 
@@ -754,6 +763,7 @@ int fm_rpc_server_new(struct fm_rpc_server **srvp, const struct fm_rpc_server_co
 	srv->denied = cfg->denied;
 	srv->ctx = cfg->ctx;
 	srv->line_max = cfg->line_max ? cfg->line_max : FM_RPC_LINE_MAX_DEFAULT;
+	srv->pending_max = cfg->pending_max;
 	srv->access = cfg->access;
 	*srvp = srv;
 	return 0;
@@ -837,6 +847,11 @@ void fm_rpc_conn_free(struct fm_rpc_conn *conn)
 size_t fm_rpc_conn_pending(const struct fm_rpc_conn *conn)
 {
 	return conn->n_pending;
+}
+
+bool fm_rpc_conn_mid_line(const struct fm_rpc_conn *conn)
+{
+	return conn->lb->len > 0 || conn->lb->discarding;
 }
 
 /* Serializes obj as one line and hands it to the transport; consumes obj. */
@@ -967,6 +982,20 @@ static int dispatch_line(struct fm_rpc_conn *conn, const char *line, size_t len)
 		goto out;
 	}
 
+	if (srv->pending_max && conn->n_pending >= srv->pending_max) {
+		/* a peer piling up calls it does not wait for: refused, not queued */
+		if (req.has_id) {
+			struct json_object *d = json_object_new_object();
+
+			if (d)
+				json_object_object_add(d, "limit",
+						       json_object_new_uint64(srv->pending_max));
+			snprintf(msg, sizeof(msg), "%zu calls of this connection are not answered yet",
+				 conn->n_pending);
+			conn_send_error(conn, req.id, FM_RPC_E_TOO_MANY_CALLS, d, msg);
+		}
+		goto out;
+	}
 	call = calloc(1, sizeof(*call));
 	if (!call) {
 		snprintf(msg, sizeof(msg), "out of memory");

@@ -60,6 +60,7 @@ enum fm_rpc_code {
 	FM_RPC_E_SWITCH_ERROR,    /* the switch refused with an FMP status (data.fmp_status) */
 	FM_RPC_E_BUS_RANGE,       /* bus-range */
 	FM_RPC_E_INTERNAL,        /* -32000 internal */
+	FM_RPC_E_TOO_MANY_CALLS,  /* -32000 too-many-calls */
 	FM_RPC_E__COUNT
 };
 
@@ -197,6 +198,7 @@ struct fm_rpc_server_config {
 	fm_rpc_denied_fn denied; /* optional */
 	void *ctx;               /* for handlers and denied */
 	size_t line_max;         /* 0 = FM_RPC_LINE_MAX_DEFAULT */
+	size_t pending_max;      /* calls unanswered per connection; 0 = no limit */
 	struct fm_rpc_access access;
 };
 
@@ -218,8 +220,11 @@ void fm_rpc_conn_free(struct fm_rpc_conn *conn);
 /* Feeds received bytes: frames lines, answers bad ones, runs handlers. 0, or -ENOMEM (the
  * connection should be closed). */
 int fm_rpc_conn_feed(struct fm_rpc_conn *conn, const char *data, size_t len);
-/* Calls of this connection not answered yet. */
+/* Calls of this connection not answered yet. A request that arrives while pending_max are
+ * is answered at once with too-many-calls (data.limit), its handler not run. */
 size_t fm_rpc_conn_pending(const struct fm_rpc_conn *conn);
+/* Whether an incomplete line is held (bytes received with no '\n' yet). */
+bool fm_rpc_conn_mid_line(const struct fm_rpc_conn *conn);
 
 /* Call accessors; the results are borrowed and live as long as the call. */
 const char *fm_rpc_call_method(const struct fm_rpc_call *call);

@@ -80,6 +80,10 @@ struct tctx {
 	pid_t child;
 	int child_status;
 	bool child_done;
+	size_t queued_seen;
+	int bigs;
+	char log[512]; /* the last thing fm_ctl logged */
+	int logged;
 };
 
 /* ---- helpers ---------------------------------------------------------------------------- */
@@ -306,6 +310,22 @@ static void m_mutate(struct fm_rpc_call *call, struct json_object *params, void 
 	fm_rpc_reply_result(call, r);
 }
 
+/* A small request with a 16 KB answer. */
+static void m_big(struct fm_rpc_call *call, struct json_object *params, void *ctx)
+{
+	struct tctx *t = ctx;
+	struct json_object *r = json_object_new_object();
+	char *blob = malloc(16385);
+
+	(void)params;
+	t->bigs++;
+	memset(blob, 'x', 16384);
+	blob[16384] = '\0';
+	json_object_object_add(r, "blob", json_object_new_string(blob));
+	free(blob);
+	fm_rpc_reply_result(call, r);
+}
+
 /* Answered later, by whoever the test says. */
 static void m_slow(struct fm_rpc_call *call, struct json_object *params, void *ctx)
 {
@@ -360,6 +380,7 @@ static void m_subscribe(struct fm_rpc_call *call, struct json_object *params, vo
 
 static const struct fm_rpc_method methods[] = {
 	{ "read", 0, m_read },
+	{ "big", 0, m_big },
 	{ "mutate", FM_RPC_MUTATING, m_mutate },
 	{ "slow", 0, m_slow },
 	{ "fast", 0, m_fast },
@@ -375,6 +396,14 @@ static void on_denied(void *ctx, const struct fm_rpc_peer *peer, const char *met
 	t->denied_uid = peer->uid;
 	snprintf(t->denied_method, sizeof(t->denied_method), "%s", method);
 	snprintf(t->denied_reason, sizeof(t->denied_reason), "%s", reason);
+}
+
+static void on_log(void *ctx, const char *msg)
+{
+	struct tctx *t = ctx;
+
+	t->logged++;
+	snprintf(t->log, sizeof(t->log), "%s", msg);
 }
 
 /* ---- fixture ---------------------------------------------------------------------------- */
@@ -402,6 +431,7 @@ static int setup(void **state)
 	t->cfg.n_methods = sizeof(methods) / sizeof(methods[0]);
 	t->cfg.ctx = t;
 	t->cfg.denied = on_denied;
+	t->cfg.log = on_log;
 	*state = t;
 	return 0;
 }
@@ -951,6 +981,222 @@ static void test_slow_reader_of_answers_dropped(void **state)
 	cli_connect(t, &t->cli[0], flood_requests, NULL);
 	run(t);
 	assert_int_equal(t->cli[0].connect_status, 0);
+	assert_int_equal(t->logged, 1);
+	assert_non_null(strstr(t->log, "cut off: "));
+	assert_non_null(strstr(t->log, "over the limit of 65536 per connection"));
+	assert_non_null(strstr(t->log, "uid "));
+}
+
+/* ---- load: the global cap, pending calls, stalled lines ---------------------------------- */
+
+/* Thousands of small requests in one read, big answers, never read: once cut off, the rest of
+ * what was read is not run (each would render an answer only to throw it away). */
+static void flood_small(struct tcli *c)
+{
+	size_t n = 2000;
+	char *buf = malloc(n * 64 + 1), *p = buf;
+
+	uv_read_stop((uv_stream_t *)&c->pipe);
+	for (size_t i = 0; i < n; i++)
+		p += sprintf(p, "{\"jsonrpc\":\"2.0\",\"id\":%zu,\"method\":\"big\"}\n", i);
+	cli_send(c, buf);
+	free(buf);
+	wait_until(c->t, no_connections, finish);
+}
+
+static void test_cut_off_stops_the_feed(void **state)
+{
+	struct tctx *t = *state;
+
+	t->cfg.write_queue_max = 64 * 1024;
+	start(t);
+	cli_connect(t, &t->cli[0], flood_small, NULL);
+	run(t);
+	assert_int_equal(t->logged, 1);
+	/* the kernel's socket buffer and 64 KB of queue hold a few dozen answers, not 2000 */
+	assert_true(t->bigs > 4);
+	assert_true(t->bigs < 500);
+}
+
+/* B, reading, is served once A is gone. */
+static void b_reads_after(struct tctx *t)
+{
+	cli_send(&t->cli[1], "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"read\"}\n");
+}
+
+static void b_done(struct tcli *c)
+{
+	c->t->conns_seen = fm_ctl_connections(c->t->ctl);
+	c->t->queued_seen = fm_ctl_queued(c->t->ctl);
+	finish(c->t);
+}
+
+static bool one_connection(struct tctx *t)
+{
+	return fm_ctl_connections(t->ctl) == 1;
+}
+
+static void flood_then_wait_one(struct tcli *c)
+{
+	size_t one = 16384 + 100, n = 256;
+	char *buf = malloc(one * n + 1), *p = buf;
+
+	uv_read_stop((uv_stream_t *)&c->pipe);
+	for (size_t i = 0; i < n; i++)
+		p += sprintf(p, "{\"jsonrpc\":\"2.0\",\"id\":%zu,\"method\":\"read\","
+			     "\"params\":{\"pad\":\"%016384d\"}}\n", i, 0);
+	cli_send(c, buf);
+	free(buf);
+}
+
+static void a_floods(struct tctx *t)
+{
+	flood_then_wait_one(&t->cli[0]);
+	wait_until(t, one_connection, b_reads_after);
+}
+
+/* Under the per-connection limit, over the global one: the peer with most unread is cut. */
+static void test_global_output_cap(void **state)
+{
+	struct tctx *t = *state;
+
+	t->cfg.queued_total_max = 128 * 1024;
+	start(t);
+	cli_connect(t, &t->cli[0], NULL, NULL);
+	cli_connect(t, &t->cli[1], NULL, b_done);
+	wait_until(t, two_connections, a_floods);
+	run(t);
+	assert_int_equal(t->logged, 1);
+	assert_non_null(strstr(t->log, "over the limit of 131072"));
+	assert_non_null(strstr(t->log, "all connections"));
+	assert_int_equal(t->cli[1].ngot, 1);
+	assert_int_equal(jint(t->cli[1].got[0], "id"), 9);
+	/* what A had queued was released with it (B's answer may still be counted) */
+	assert_int_equal(t->conns_seen, 1);
+	assert_true(t->queued_seen < 1024);
+}
+
+static void slow_then_more(struct tcli *c)
+{
+	cli_send(c, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"slow\"}\n"
+		    "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"slow\"}\n"
+		    "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"read\"}\n");
+}
+
+static void refused_then_answer(struct tcli *c)
+{
+	struct tctx *t = c->t;
+
+	if (c->ngot == 2) {
+		answer_held(&t->timer); /* a slot is free again */
+		cli_send(c, "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"read\"}\n");
+	} else if (c->ngot == 4) {
+		finish(t);
+	}
+}
+
+static void test_pending_calls_limit(void **state)
+{
+	struct tctx *t = *state;
+	struct json_object **g = t->cli[0].got;
+
+	t->cfg.pending_max = 1;
+	start(t);
+	cli_connect(t, &t->cli[0], slow_then_more, refused_then_answer);
+	run(t);
+	assert_int_equal(t->cli[0].ngot, 4);
+	/* 2 and 3 refused while 1 is pending (its handler never ran: m_slow holds one call) */
+	assert_int_equal(jint(g[0], "id"), 2);
+	assert_string_equal(jstr(g[0], "error.data.code"), "too-many-calls");
+	assert_int_equal(jint(g[0], "error.data.limit"), 1);
+	assert_int_equal(jint(g[1], "id"), 3);
+	assert_string_equal(jstr(g[1], "error.data.code"), "too-many-calls");
+	assert_int_equal(jint(g[2], "id"), 1);
+	assert_non_null(jpath(g[2], "result"));
+	assert_int_equal(jint(g[3], "id"), 4);
+	assert_non_null(jpath(g[3], "result"));
+	assert_int_equal(t->logged, 0); /* refused, not cut off */
+}
+
+/* Answers piling up unread: reading stops (more requests wait in the kernel, not run), and
+ * with nothing read for the stall timeout the peer is cut off. */
+static void big_requests(struct tcli *c, size_t from, size_t n)
+{
+	char *buf = malloc(n * 64 + 1), *p = buf;
+
+	for (size_t i = from; i < from + n; i++)
+		p += sprintf(p, "{\"jsonrpc\":\"2.0\",\"id\":%zu,\"method\":\"big\"}\n", i);
+	cli_send(c, buf);
+	free(buf);
+}
+
+static bool sixty_run(struct tctx *t)
+{
+	return t->bigs == 60;
+}
+
+static void send_more(struct tctx *t)
+{
+	t->conns_seen = fm_ctl_connections(t->ctl);
+	big_requests(&t->cli[0], 60, 60);
+	wait_until(t, no_connections, finish);
+}
+
+static void pile_up(struct tcli *c)
+{
+	uv_read_stop((uv_stream_t *)&c->pipe);
+	big_requests(c, 0, 60); /* 960 KB of answers: paused, not over the 4 MiB limit */
+	wait_until(c->t, sixty_run, send_more);
+}
+
+static void test_paused_then_cut_when_nothing_read(void **state)
+{
+	struct tctx *t = *state;
+
+	t->cfg.stall_timeout_ms = 200;
+	start(t);
+	cli_connect(t, &t->cli[0], pile_up, NULL);
+	run(t);
+	assert_int_equal(t->conns_seen, 1);
+	assert_int_equal(t->bigs, 60); /* the second 60 were never read */
+	assert_int_equal(t->logged, 1);
+	assert_non_null(strstr(t->log, "bytes of output unread and none read for 200 ms"));
+}
+
+static void half_line(struct tcli *c)
+{
+	cli_send(c, "{\"jsonrpc\":\"2.0\",\"id\":1,\"met");
+}
+
+static void b_after_cut(struct tctx *t)
+{
+	b_reads_after(t);
+}
+
+static bool a_cut(struct tctx *t)
+{
+	return t->cli[0].eof && fm_ctl_connections(t->ctl) == 1;
+}
+
+static void both_connected(struct tctx *t)
+{
+	wait_until(t, a_cut, b_after_cut);
+}
+
+static void test_stalled_line_cut(void **state)
+{
+	struct tctx *t = *state;
+
+	t->cfg.stall_timeout_ms = 50;
+	start(t);
+	cli_connect(t, &t->cli[0], half_line, NULL);
+	cli_connect(t, &t->cli[1], NULL, b_done);
+	wait_until(t, two_connections, both_connected);
+	run(t);
+	assert_int_equal(t->logged, 1);
+	assert_non_null(strstr(t->log, "a request line left incomplete for 50 ms"));
+	assert_int_equal(t->cli[0].ngot, 0);
+	assert_int_equal(t->cli[1].ngot, 1); /* B, idle all along with no partial line, stays */
 }
 
 /* ---- the socket file -------------------------------------------------------------------- */
@@ -1111,6 +1357,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_subscribe_and_notify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slow_reader_dropped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slow_reader_of_answers_dropped, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_global_output_cap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cut_off_stops_the_feed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pending_calls_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stalled_line_cut, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_paused_then_cut_when_nothing_read, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_socket_mode_group_and_dirs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_new_errors, setup, teardown),

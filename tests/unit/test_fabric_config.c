@@ -245,6 +245,7 @@ static void test_minimal_defaults(void **state)
 	assert_int_equal(cfg->timeouts.switch_request_ms, FM_FABRIC_SWITCH_REQUEST_MS_DEFAULT);
 	assert_int_equal(cfg->timeouts.reconnect_min_ms, FM_FABRIC_RECONNECT_MIN_MS_DEFAULT);
 	assert_int_equal(cfg->timeouts.reconnect_max_ms, FM_FABRIC_RECONNECT_MAX_MS_DEFAULT);
+	assert_int_equal(cfg->timeouts.control_stall_ms, FM_FABRIC_CONTROL_STALL_MS_DEFAULT);
 	assert_int_equal(cfg->reconcile, FM_FABRIC_RECONCILE_AUTO);
 	assert_int_equal(fm_fabric_config_unexpected_action(cfg, true), FM_FABRIC_RECONCILE_ADOPT);
 	assert_int_equal(fm_fabric_config_unexpected_action(cfg, false),
@@ -287,6 +288,7 @@ static void test_full_file(void **state)
 		"  switch_request_ms: 1000\n"
 		"  reconnect_min_ms: 50\n"
 		"  reconnect_max_ms: 50\n"
+		"  control_stall_ms: 1500\n"
 		"reconcile:\n"
 		"  unexpected_bindings: remove\n"
 		"chassis:\n"
@@ -318,6 +320,7 @@ static void test_full_file(void **state)
 	assert_int_equal(cfg->timeouts.switch_request_ms, 1000);
 	assert_int_equal(cfg->timeouts.reconnect_min_ms, 50);
 	assert_int_equal(cfg->timeouts.reconnect_max_ms, 50);
+	assert_int_equal(cfg->timeouts.control_stall_ms, 1500);
 	assert_int_equal(cfg->reconcile, FM_FABRIC_RECONCILE_REMOVE);
 	assert_int_equal(fm_fabric_config_unexpected_action(cfg, true),
 			 FM_FABRIC_RECONCILE_REMOVE);
@@ -502,7 +505,8 @@ static void test_err_unknown_keys(void **state)
 		   "group)");
 	expect_err("timeouts:\n  hook: 5\n" GOOD_CHASSIS, -EINVAL,
 		   "fabric.yaml:2:3: timeouts: unknown key \"hook\" (allowed: managed_unbind_ms, "
-		   "hook_ms, switch_request_ms, reconnect_min_ms, reconnect_max_ms)");
+		   "hook_ms, switch_request_ms, reconnect_min_ms, reconnect_max_ms, "
+		   "control_stall_ms)");
 	expect_err("reconcile:\n  unexpected: adopt\n" GOOD_CHASSIS, -EINVAL,
 		   "fabric.yaml:2:3: reconcile: unknown key \"unexpected\" (allowed: "
 		   "unexpected_bindings)");
