@@ -1399,7 +1399,7 @@ static void on_ctl_log(void *ctx, const char *msg)
 
 static const struct fm_rpc_method methods[] = {
 	{"assign", FM_RPC_MUTATING, m_assign},
-	{"audit", 0, m_audit},
+	{"audit", FM_RPC_PRIVILEGED, m_audit}, /* everyone's params: not for every local user */
 	{"cards", 0, m_cards},
 	{"events", 0, m_events},
 	{"functions", 0, m_functions},

@@ -36,7 +36,7 @@ struct fm_ctl_config {
 	unsigned mode;     /* socket permissions; 0 = FM_CTL_MODE_DEFAULT */
 	const char *group; /* control.group: socket group and mutating access; NULL/"" = none */
 	uid_t daemon_uid;  /* may call mutating methods besides root; normally getuid() */
-	fm_rpc_group_lookup_fn group_lookup; /* NULL = fm_rpc_user_in_group */
+	fm_rpc_group_lookup_fn group_lookup; /* NULL = fm_rpc_peer_in_group */
 	const struct fm_rpc_method *methods; /* borrowed: must outlive the fm_ctl */
 	size_t n_methods;
 	void *ctx;               /* handed to handlers and denied */

@@ -488,11 +488,131 @@ void fm_rpc_request_clear(struct fm_rpc_request *req)
 
 /* ---- peers and access ------------------------------------------------------------------- */
 
+#ifndef SO_PEERGROUPS
+#define SO_PEERGROUPS 59 /* Linux 4.13; older headers lack it */
+#endif
+
+/* The supplementary groups the peer's process had when it connected. -ENOPROTOOPT: a
+ * kernel without SO_PEERGROUPS. */
+static int peer_groups_from_socket(int fd, struct fm_rpc_peer *peer, char *err, size_t errlen)
+{
+	socklen_t len = sizeof(peer->groups);
+	gid_t *all = NULL;
+	int ret = 0;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, peer->groups, &len) == 0) {
+		peer->n_groups = (unsigned)(len / sizeof(gid_t));
+		return 0;
+	}
+	if (errno != ERANGE) {
+		ret = -errno;
+		snprintf(err, errlen, "SO_PEERGROUPS: %s", strerror(errno));
+		return ret;
+	}
+	/* more than we keep: len says how many there are */
+	all = malloc(len);
+	if (!all) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, all, &len) < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "SO_PEERGROUPS: %s", strerror(errno));
+		goto out;
+	}
+	peer->n_groups = FM_RPC_PEER_GROUPS_MAX;
+	memcpy(peer->groups, all, sizeof(peer->groups));
+	peer->groups_truncated = len / sizeof(gid_t) > FM_RPC_PEER_GROUPS_MAX;
+out:
+	free(all);
+	return ret;
+}
+
+/* "Uid:\t1000\t1000\t1000\t1000": the second number is the effective id. */
+static int status_effective_id(const char *line, unsigned long *id)
+{
+	char *end;
+
+	errno = 0;
+	strtoul(line, &end, 10);
+	if (end == line || errno)
+		return -EINVAL;
+	*id = strtoul(end, &end, 10);
+	return errno ? -EINVAL : 0;
+}
+
+int fm_rpc_peer_groups_from_proc(struct fm_rpc_peer *peer, const char *path, char *err,
+				 size_t errlen)
+{
+	FILE *f = fopen(path, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	unsigned long uid = (unsigned long)-1, gid = (unsigned long)-1;
+	bool have_groups = false;
+	int ret = 0;
+
+	if (!f) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return ret;
+	}
+	peer->n_groups = 0;
+	peer->groups_truncated = false;
+	while (getline(&line, &cap, f) > 0) {
+		if (!strncmp(line, "Uid:", 4)) {
+			ret = status_effective_id(line + 4, &uid);
+		} else if (!strncmp(line, "Gid:", 4)) {
+			ret = status_effective_id(line + 4, &gid);
+		} else if (!strncmp(line, "Groups:", 7)) {
+			char *p = line + 7, *end;
+
+			have_groups = true;
+			for (;;) {
+				unsigned long g;
+
+				errno = 0;
+				g = strtoul(p, &end, 10);
+				if (end == p)
+					break;
+				if (errno || g > (gid_t)-1) {
+					ret = -EINVAL;
+					break;
+				}
+				if (peer->n_groups < FM_RPC_PEER_GROUPS_MAX)
+					peer->groups[peer->n_groups++] = (gid_t)g;
+				else
+					peer->groups_truncated = true;
+				p = end;
+			}
+		}
+		if (ret)
+			break;
+	}
+	if (ret || !have_groups || uid == (unsigned long)-1 || gid == (unsigned long)-1) {
+		ret = -EINVAL;
+		snprintf(err, errlen, "%s: no Uid, Gid and Groups lines as expected", path);
+	} else if (uid != peer->uid || gid != peer->gid) {
+		/* the peer has gone and its pid is another process's, or it changed identity
+		 * since it connected: either way these are not the groups it connected with */
+		ret = -ESRCH;
+		snprintf(err, errlen, "%s: uid %lu gid %lu, not the peer's %u and %u", path, uid,
+			 gid, (unsigned)peer->uid, (unsigned)peer->gid);
+	}
+	if (ret)
+		peer->n_groups = 0;
+	free(line);
+	fclose(f);
+	return ret;
+}
+
 int fm_rpc_peer_from_socket(int fd, struct fm_rpc_peer *peer, char *err, size_t errlen)
 {
 	struct ucred uc;
 	socklen_t sl = sizeof(uc);
+	char path[64], why[192];
+	int rc;
 
+	memset(peer, 0, sizeof(*peer));
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &sl) < 0) {
 		int e = errno;
 
@@ -502,71 +622,36 @@ int fm_rpc_peer_from_socket(int fd, struct fm_rpc_peer *peer, char *err, size_t 
 	peer->pid = uc.pid;
 	peer->uid = uc.uid;
 	peer->gid = uc.gid;
+	rc = peer_groups_from_socket(fd, peer, why, sizeof(why));
+	if (rc == -ENOPROTOOPT) {
+		snprintf(path, sizeof(path), "/proc/%d/status", (int)uc.pid);
+		rc = fm_rpc_peer_groups_from_proc(peer, path, why, sizeof(why));
+	}
+	if (rc < 0)
+		peer->groups_unread = true; /* reads still work; privileged calls are refused */
 	return 0;
 }
 
-int fm_rpc_user_in_group(uid_t uid, gid_t primary_gid, gid_t group, char *name, size_t namelen)
+int fm_rpc_peer_in_group(const struct fm_rpc_peer *peer, gid_t group, char *name,
+			 size_t namelen)
 {
 	struct passwd pw, *pwp = NULL;
-	char *buf = NULL;
-	size_t buflen = 4096;
-	gid_t *groups = NULL;
-	int ngroups = 64, ret;
+	char buf[4096];
 
-	if (namelen)
+	if (namelen) {
 		name[0] = '\0';
-	if (primary_gid == group)
+		/* only to name the user in reasons: membership comes from the peer itself */
+		if (getpwuid_r(peer->uid, &pw, buf, sizeof(buf), &pwp) == 0 && pwp)
+			snprintf(name, namelen, "%s", pw.pw_name);
+	}
+	if (peer->gid == group)
 		return 1;
-	for (;;) {
-		char *nb = realloc(buf, buflen);
-
-		if (!nb) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		buf = nb;
-		ret = getpwuid_r(uid, &pw, buf, buflen, &pwp);
-		if (ret != ERANGE || buflen >= (1u << 20))
-			break;
-		buflen *= 2;
-	}
-	if (ret) {
-		ret = -ret;
-		goto out;
-	}
-	if (!pwp) {
-		ret = 0; /* no passwd entry: no supplementary groups to have */
-		goto out;
-	}
-	if (namelen)
-		snprintf(name, namelen, "%s", pw.pw_name);
-	for (;;) {
-		int n = ngroups;
-		gid_t *ng = realloc(groups, sizeof(*groups) * (size_t)ngroups);
-
-		if (!ng) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		groups = ng;
-		if (getgrouplist(pw.pw_name, primary_gid, groups, &n) >= 0) {
-			ngroups = n;
-			break;
-		}
-		if (n <= ngroups || n > 65536) {
-			ret = -EIO;
-			goto out;
-		}
-		ngroups = n;
-	}
-	ret = 0;
-	for (int i = 0; i < ngroups; i++)
-		if (groups[i] == group)
-			ret = 1;
-out:
-	free(groups);
-	free(buf);
-	return ret;
+	if (peer->groups_unread)
+		return -ENODATA;
+	for (unsigned i = 0; i < peer->n_groups; i++)
+		if (peer->groups[i] == group)
+			return 1;
+	return peer->groups_truncated ? -E2BIG : 0;
 }
 
 int fm_rpc_access_init(struct fm_rpc_access *acc, uid_t daemon_uid, const char *group,
@@ -623,14 +708,14 @@ out:
 }
 
 bool fm_rpc_access_allowed(const struct fm_rpc_access *acc, const struct fm_rpc_peer *peer,
-			   bool mutating, char *reason, size_t reasonlen)
+			   bool privileged, char *reason, size_t reasonlen)
 {
-	fm_rpc_group_lookup_fn lookup = acc->lookup ? acc->lookup : fm_rpc_user_in_group;
+	fm_rpc_group_lookup_fn lookup = acc->lookup ? acc->lookup : fm_rpc_peer_in_group;
 	char gname[80], uname[64];
 	unsigned uid = (unsigned)peer->uid;
 	int r;
 
-	if (!mutating) {
+	if (!privileged) {
 		snprintf(reason, reasonlen, "read-only method, open to every peer");
 		return true;
 	}
@@ -656,14 +741,14 @@ bool fm_rpc_access_allowed(const struct fm_rpc_access *acc, const struct fm_rpc_
 		snprintf(reason, reasonlen, "uid %u has primary group %s", uid, gname);
 		return true;
 	}
-	r = lookup(peer->uid, peer->gid, acc->group_gid, uname, sizeof(uname));
+	r = lookup(peer, acc->group_gid, uname, sizeof(uname));
 	if (r < 0) {
 		snprintf(reason, reasonlen, "uid %u: group lookup failed: %s", uid, strerror(-r));
 		return false;
 	}
 	if (r > 0) {
-		snprintf(reason, reasonlen, "uid %u (%s) is a member of group %s", uid, uname,
-			 gname);
+		snprintf(reason, reasonlen, "uid %u%s%s%s is a member of group %s", uid,
+			 uname[0] ? " (" : "", uname, uname[0] ? ")" : "", gname);
 		return true;
 	}
 	snprintf(reason, reasonlen,
@@ -1003,8 +1088,9 @@ static int dispatch_line(struct fm_rpc_conn *conn, const char *line, size_t len)
 		ret = -ENOMEM;
 		goto out;
 	}
-	if (!fm_rpc_access_allowed(&srv->access, &conn->peer, m->flags & FM_RPC_MUTATING,
-				   call->reason, sizeof(call->reason))) {
+	if (!fm_rpc_access_allowed(&srv->access, &conn->peer,
+				   m->flags & (FM_RPC_MUTATING | FM_RPC_PRIVILEGED), call->reason,
+				   sizeof(call->reason))) {
 		if (srv->denied)
 			srv->denied(srv->ctx, &conn->peer, m->name, call->reason);
 		if (req.has_id) {

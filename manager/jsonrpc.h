@@ -114,32 +114,51 @@ void fm_rpc_request_clear(struct fm_rpc_request *req);
 
 /* ---- peers and access ------------------------------------------------------------------- */
 
-/* Who is on the other end of a control connection (SO_PEERCRED). */
+#define FM_RPC_PEER_GROUPS_MAX 256
+
+/* Who is on the other end of a control connection: its credentials when it connected
+ * (SO_PEERCRED) and the supplementary groups its process had (SO_PEERGROUPS) — the caller's
+ * real groups, not what the group database says its user could have. */
 struct fm_rpc_peer {
 	pid_t pid;
 	uid_t uid;
-	gid_t gid; /* primary gid */
+	gid_t gid; /* primary (effective) gid */
+	unsigned n_groups;       /* supplementary groups in groups[] */
+	bool groups_unread;      /* they could not be read: membership is denied */
+	bool groups_truncated;   /* more than FM_RPC_PEER_GROUPS_MAX: only the first are here */
+	gid_t groups[FM_RPC_PEER_GROUPS_MAX];
 };
 
-/* Fills *peer from a connected AF_UNIX socket. 0 or -errno. */
+/* Fills *peer from a connected AF_UNIX socket: SO_PEERCRED, then SO_PEERGROUPS or, on a
+ * kernel without it (before 4.13), fm_rpc_peer_groups_from_proc() for the peer's pid. 0 or
+ * -errno (SO_PEERCRED failed); groups that cannot be read only set groups_unread. */
 int fm_rpc_peer_from_socket(int fd, struct fm_rpc_peer *peer, char *err, size_t errlen);
 
-/* Membership test: 1 member, 0 not, negative -errno if the lookup failed. name gets the user's
- * name when known (for reasons), else "". */
-typedef int (*fm_rpc_group_lookup_fn)(uid_t uid, gid_t primary_gid, gid_t group,
+/* Reads peer->pid's supplementary groups from a /proc/PID/status file (path: normally
+ * "/proc/PID/status"; another file for tests). The pid may have exited and been reused
+ * since the peer connected: the file's effective uid and gid must be peer->uid and
+ * peer->gid, or it is another process's (-ESRCH). 0 or -errno with the reason in err. */
+int fm_rpc_peer_groups_from_proc(struct fm_rpc_peer *peer, const char *path, char *err,
+				 size_t errlen);
+
+/* Membership test: 1 member, 0 not, negative -errno if it cannot be told. name gets the
+ * user's name when known (for reasons), else "". */
+typedef int (*fm_rpc_group_lookup_fn)(const struct fm_rpc_peer *peer, gid_t group,
 				      char *name, size_t namelen);
 
-/* The default lookup: getpwuid_r(uid) for the name, then getgrouplist(name, primary_gid) —
- * the user's supplementary groups from the group database. */
-int fm_rpc_user_in_group(uid_t uid, gid_t primary_gid, gid_t group, char *name, size_t namelen);
+/* The default test: the peer's own groups (primary or supplementary, as read from its
+ * socket); the name from getpwuid_r. -ENODATA if the groups could not be read, -E2BIG if
+ * they were truncated and the group is not among those kept. */
+int fm_rpc_peer_in_group(const struct fm_rpc_peer *peer, gid_t group, char *name,
+			 size_t namelen);
 
-/* Who may call mutating methods: root, daemon_uid, and members of the group (if has_group). */
+/* Who may call privileged methods: root, daemon_uid, and members of the group (if has_group). */
 struct fm_rpc_access {
 	uid_t daemon_uid;
 	bool has_group;
 	gid_t group_gid;
 	char group_name[64];           /* for reasons; may be "" */
-	fm_rpc_group_lookup_fn lookup; /* NULL = fm_rpc_user_in_group */
+	fm_rpc_group_lookup_fn lookup; /* NULL = fm_rpc_peer_in_group */
 };
 
 /* Sets up *acc for daemon_uid and the named group (NULL or "" = none; a name, or a number).
@@ -147,11 +166,12 @@ struct fm_rpc_access {
 int fm_rpc_access_init(struct fm_rpc_access *acc, uid_t daemon_uid, const char *group,
 		       char *err, size_t errlen);
 
-/* The decision for one call: read methods (mutating false) are open to anyone who could open
- * the socket; mutating ones follow *acc. A failed lookup denies. reason (for the audit log)
- * says why, e.g. "uid 1000 (ops) is a member of group fabric". */
+/* The decision for one call: open methods (privileged false) are open to anyone who could
+ * open the socket; privileged ones (mutating, and privileged reads) follow *acc. A failed
+ * lookup denies. reason (for the audit log) says why, e.g. "uid 1000 (ops) is a member of
+ * group fabric". */
 bool fm_rpc_access_allowed(const struct fm_rpc_access *acc, const struct fm_rpc_peer *peer,
-			   bool mutating, char *reason, size_t reasonlen);
+			   bool privileged, char *reason, size_t reasonlen);
 
 /* ---- server, connections, calls --------------------------------------------------------- */
 
@@ -160,7 +180,9 @@ struct fm_rpc_conn;
 struct fm_rpc_call;
 
 enum {
-	FM_RPC_MUTATING = 1 << 0, /* changes the fabric: access-checked, audited */
+	FM_RPC_MUTATING = 1 << 0,   /* changes the fabric: access-checked, audited */
+	FM_RPC_PRIVILEGED = 1 << 1, /* a read only privileged peers may make (access-checked;
+				     * a refusal is reported to denied like a mutation's) */
 };
 
 /*
@@ -187,7 +209,7 @@ struct fm_rpc_method {
  */
 typedef int (*fm_rpc_send_fn)(void *cookie, char *line, size_t len);
 
-/* Called when a mutating call is refused (for the audit log). */
+/* Called when a privileged (mutating or privileged read) call is refused (for the audit log). */
 typedef void (*fm_rpc_denied_fn)(void *ctx, const struct fm_rpc_peer *peer, const char *method,
 				 const char *reason);
 

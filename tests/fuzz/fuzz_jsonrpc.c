@@ -111,12 +111,11 @@ static void m_drop(struct fm_rpc_call *call, struct json_object *params, void *c
 	fm_rpc_reply_result(call, NULL);
 }
 
-static int fake_group(uid_t uid, gid_t primary_gid, gid_t group, char *name, size_t namelen)
+static int fake_group(const struct fm_rpc_peer *peer, gid_t group, char *name, size_t namelen)
 {
-	(void)primary_gid;
 	(void)group;
-	snprintf(name, namelen, "user%u", (unsigned)uid);
-	return uid % 3 == 0 ? 1 : uid % 3 == 1 ? 0 : -5;
+	snprintf(name, namelen, "user%u", (unsigned)peer->uid);
+	return peer->uid % 3 == 0 ? 1 : peer->uid % 3 == 1 ? 0 : -5;
 }
 
 static void denied(void *ctx, const struct fm_rpc_peer *peer, const char *method,

@@ -64,8 +64,7 @@ static double now_s(void)
 
 static int hog(const char *path, int n, const char *kind, double seconds)
 {
-	static const char req[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"functions\","
-				  "\"params\":{\"limit\":256}}\n";
+	static const char req[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"functions\"}\n";
 	static const char sub[] = "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"subscribe\","
 				  "\"params\":{\"since\":0}}\n";
 	bool half = !strcmp(kind, "half");

@@ -16,8 +16,8 @@ wait_discovered
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$FABRICD_PID/status"; }
 rss0=$(rss_kb)
 
-# 32 peers asking 1000 pages each and reading none, 16 subscribers doing the same, 16 that
-# stall in the middle of a line: each reader-less one alone could make fabricd queue ~45 MB.
+# 32 peers asking 1000 listings each and reading none, 16 subscribers doing the same, 16 that
+# stall in the middle of a line: each reader-less one alone could make fabricd queue ~35 MB.
 "$SOCKPOKE" "$T/fabricd.sock" hog 32 noread 60 >"$T/hog-noread.out" 2>&1 &
 HOG1=$!
 PIDS+=($HOG1)

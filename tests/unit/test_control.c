@@ -958,7 +958,8 @@ static void test_slow_reader_dropped(void **state)
 
 /* The same for answers: the drop happens inside jsonrpc's send, with more requests of the same
  * read still to dispatch. */
-static void flood_requests(struct tcli *c)
+/* 256 requests of 16 KB, answered with as much; the client stops reading first. */
+static void send_padded(struct tcli *c)
 {
 	size_t one = 16384 + 100, n = 256;
 	char *buf = malloc(one * n + 1), *p = buf;
@@ -969,7 +970,23 @@ static void flood_requests(struct tcli *c)
 			     "\"params\":{\"pad\":\"%016384d\"}}\n", i, 0);
 	cli_send(c, buf);
 	free(buf);
+}
+
+static void flood_requests(struct tcli *c)
+{
+	send_padded(c);
 	wait_until(c->t, no_connections, finish);
+}
+
+/* Requests "big" ids from..from+n-1: small requests with 16 KB answers. */
+static void big_requests(struct tcli *c, size_t from, size_t n)
+{
+	char *buf = malloc(n * 64 + 1), *p = buf;
+
+	for (size_t i = from; i < from + n; i++)
+		p += sprintf(p, "{\"jsonrpc\":\"2.0\",\"id\":%zu,\"method\":\"big\"}\n", i);
+	cli_send(c, buf);
+	free(buf);
 }
 
 static void test_slow_reader_of_answers_dropped(void **state)
@@ -993,14 +1010,8 @@ static void test_slow_reader_of_answers_dropped(void **state)
  * what was read is not run (each would render an answer only to throw it away). */
 static void flood_small(struct tcli *c)
 {
-	size_t n = 2000;
-	char *buf = malloc(n * 64 + 1), *p = buf;
-
 	uv_read_stop((uv_stream_t *)&c->pipe);
-	for (size_t i = 0; i < n; i++)
-		p += sprintf(p, "{\"jsonrpc\":\"2.0\",\"id\":%zu,\"method\":\"big\"}\n", i);
-	cli_send(c, buf);
-	free(buf);
+	big_requests(c, 0, 2000);
 	wait_until(c->t, no_connections, finish);
 }
 
@@ -1036,22 +1047,9 @@ static bool one_connection(struct tctx *t)
 	return fm_ctl_connections(t->ctl) == 1;
 }
 
-static void flood_then_wait_one(struct tcli *c)
-{
-	size_t one = 16384 + 100, n = 256;
-	char *buf = malloc(one * n + 1), *p = buf;
-
-	uv_read_stop((uv_stream_t *)&c->pipe);
-	for (size_t i = 0; i < n; i++)
-		p += sprintf(p, "{\"jsonrpc\":\"2.0\",\"id\":%zu,\"method\":\"read\","
-			     "\"params\":{\"pad\":\"%016384d\"}}\n", i, 0);
-	cli_send(c, buf);
-	free(buf);
-}
-
 static void a_floods(struct tctx *t)
 {
-	flood_then_wait_one(&t->cli[0]);
+	send_padded(&t->cli[0]);
 	wait_until(t, one_connection, b_reads_after);
 }
 
@@ -1120,16 +1118,6 @@ static void test_pending_calls_limit(void **state)
 
 /* Answers piling up unread: reading stops (more requests wait in the kernel, not run), and
  * with nothing read for the stall timeout the peer is cut off. */
-static void big_requests(struct tcli *c, size_t from, size_t n)
-{
-	char *buf = malloc(n * 64 + 1), *p = buf;
-
-	for (size_t i = from; i < from + n; i++)
-		p += sprintf(p, "{\"jsonrpc\":\"2.0\",\"id\":%zu,\"method\":\"big\"}\n", i);
-	cli_send(c, buf);
-	free(buf);
-}
-
 static bool sixty_run(struct tctx *t)
 {
 	return t->bigs == 60;

@@ -811,28 +811,36 @@ static void test_params(void **state)
 
 /* ---- access ----------------------------------------------------------------------------- */
 
-#define GROUP_FABRIC 900
-#define UID_OPS 1001	/* supplementary member of GROUP_FABRIC */
-#define UID_STRANGER 1002
-#define UID_BROKEN 1003 /* lookup fails */
+#define GROUP_FABRIC 3999900
+#define UID_OPS 3999001	/* supplementary member of GROUP_FABRIC while it keeps its groups */
+#define UID_STRANGER 3999002
+#define UID_BROKEN 3999003 /* the lookup fails */
 
-static int fake_lookup(uid_t uid, gid_t primary, gid_t group, char *name, size_t namelen)
+static int fake_lookup(const struct fm_rpc_peer *peer, gid_t group, char *name, size_t namelen)
 {
-	(void)primary;
-	snprintf(name, namelen, "%s", uid == UID_OPS ? "ops" : uid == UID_STRANGER ? "eve" : "");
-	if (uid == UID_BROKEN)
+	if (peer->uid == UID_BROKEN)
 		return -EIO;
-	return uid == UID_OPS && group == GROUP_FABRIC;
+	return fm_rpc_peer_in_group(peer, group, name, namelen);
 }
 
+/* Membership is the peer's own: its primary group or the supplementary groups its process
+ * had, never what the group database would give its user. */
 static void test_access_decision(void **state)
 {
 	struct fm_rpc_access acc = { .daemon_uid = 500, .has_group = true,
-				     .group_gid = GROUP_FABRIC, .group_name = "fabric",
-				     .lookup = fake_lookup };
-	struct fm_rpc_peer root = { 10, 0, 0 }, own = { 11, 500, 500 },
-			   primary = { 12, 1004, GROUP_FABRIC }, ops = { 13, UID_OPS, 1001 },
-			   eve = { 14, UID_STRANGER, 1002 }, broken = { 15, UID_BROKEN, 1003 };
+				     .group_gid = GROUP_FABRIC, .group_name = "fabric" };
+	struct fm_rpc_peer root = { .pid = 10 }, own = { .pid = 11, .uid = 500, .gid = 500 },
+			   primary = { .pid = 12, .uid = 3999004, .gid = GROUP_FABRIC },
+			   ops = { .pid = 13, .uid = UID_OPS, .gid = 3999001, .n_groups = 2,
+				   .groups = { 3999800, GROUP_FABRIC } },
+			   dropped = { .pid = 14, .uid = UID_OPS, .gid = 3999001 },
+			   eve = { .pid = 15, .uid = UID_STRANGER, .gid = 3999002, .n_groups = 1,
+				   .groups = { 3999800 } },
+			   unread = { .pid = 16, .uid = UID_OPS, .gid = 3999001,
+				      .groups_unread = true },
+			   many = { .pid = 17, .uid = UID_OPS, .gid = 3999001,
+				    .n_groups = FM_RPC_PEER_GROUPS_MAX, .groups_truncated = true },
+			   broken = { .pid = 18, .uid = UID_BROKEN, .gid = 3999003 };
 	char why[256];
 
 	(void)state;
@@ -843,12 +851,21 @@ static void test_access_decision(void **state)
 	assert_true(fm_rpc_access_allowed(&acc, &own, true, why, sizeof(why)));
 	assert_string_equal(why, "uid 500 is the daemon's own uid");
 	assert_true(fm_rpc_access_allowed(&acc, &primary, true, why, sizeof(why)));
-	assert_string_equal(why, "uid 1004 has primary group fabric");
+	assert_string_equal(why, "uid 3999004 has primary group fabric");
 	assert_true(fm_rpc_access_allowed(&acc, &ops, true, why, sizeof(why)));
-	assert_string_equal(why, "uid 1001 (ops) is a member of group fabric");
-	assert_false(fm_rpc_access_allowed(&acc, &eve, true, why, sizeof(why)));
+	assert_string_equal(why, "uid 3999001 is a member of group fabric");
+	/* the same user, its process having dropped its supplementary groups */
+	assert_false(fm_rpc_access_allowed(&acc, &dropped, true, why, sizeof(why)));
 	assert_string_equal(why,
-			    "uid 1002 (eve) is not root, the daemon's uid or a member of group fabric");
+			    "uid 3999001 is not root, the daemon's uid or a member of group fabric");
+	assert_false(fm_rpc_access_allowed(&acc, &eve, true, why, sizeof(why)));
+	assert_false(fm_rpc_access_allowed(&acc, &unread, true, why, sizeof(why)));
+	assert_non_null(strstr(why, "group lookup failed"));
+	assert_false(fm_rpc_access_allowed(&acc, &many, true, why, sizeof(why)));
+	assert_non_null(strstr(why, "group lookup failed"));
+	many.groups[FM_RPC_PEER_GROUPS_MAX - 1] = GROUP_FABRIC;
+	assert_true(fm_rpc_access_allowed(&acc, &many, true, why, sizeof(why)));
+	acc.lookup = fake_lookup;
 	assert_false(fm_rpc_access_allowed(&acc, &broken, true, why, sizeof(why)));
 	assert_non_null(strstr(why, "group lookup failed"));
 	acc.has_group = false;
@@ -857,22 +874,12 @@ static void test_access_decision(void **state)
 	assert_true(fm_rpc_access_allowed(&acc, &root, true, why, sizeof(why)));
 }
 
-/* The real group database: root's own primary group; a gid nobody has. */
-static void test_access_real_lookup(void **state)
+static void test_access_init(void **state)
 {
 	struct fm_rpc_access acc;
-	struct fm_rpc_peer me = { getpid(), getuid(), getgid() };
-	char name[64], err[256], why[256];
+	char err[256];
 
 	(void)state;
-	assert_int_equal(fm_rpc_user_in_group(getuid(), getgid(), getgid(), name, sizeof(name)),
-			 1);
-	assert_int_equal(fm_rpc_user_in_group(getuid(), getgid(), 3999999, name, sizeof(name)),
-			 0);
-	assert_true(name[0] != '\0'); /* the test's user has a passwd entry */
-	assert_int_equal(fm_rpc_user_in_group(3999998, 3999998, 3999997, name, sizeof(name)), 0);
-	assert_string_equal(name, "");
-
 	assert_int_equal(fm_rpc_access_init(&acc, 3999996, "root", err, sizeof(err)), 0);
 	assert_true(acc.has_group);
 	assert_int_equal(acc.group_gid, 0);
@@ -883,24 +890,57 @@ static void test_access_real_lookup(void **state)
 	assert_string_equal(err, "group \"no-such-group-x\" does not exist");
 	assert_int_equal(fm_rpc_access_init(&acc, 3999996, NULL, err, sizeof(err)), 0);
 	assert_false(acc.has_group);
-
-	/* a stranger: a uid other than ours and root, in a group nobody has */
-	if (getuid() != 0) {
-		assert_int_equal(fm_rpc_access_init(&acc, 0, "3999995", err, sizeof(err)), 0);
-		assert_false(fm_rpc_access_allowed(&acc, &me, true, why, sizeof(why)));
-	}
-	me.uid = 3999994;
-	me.gid = 3999994;
-	assert_int_equal(fm_rpc_access_init(&acc, getuid(), "3999995", err, sizeof(err)), 0);
-	assert_false(fm_rpc_access_allowed(&acc, &me, true, why, sizeof(why)));
-	assert_string_equal(why, "uid 3999994 is not root, the daemon's uid or a member of group "
-				 "3999995");
 }
 
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* The /proc fallback for kernels without SO_PEERGROUPS, checked against a reused pid. */
+static void test_peer_groups_from_proc(void **state)
+{
+	char path[] = "/tmp/test_jsonrpc_status.XXXXXX", err[256];
+	struct fm_rpc_peer p = { .pid = 42, .uid = 1000, .gid = 100 };
+	gid_t mine[FM_RPC_PEER_GROUPS_MAX];
+	struct fm_rpc_peer me = { .pid = getpid(), .uid = geteuid(), .gid = getegid() };
+	int fd = mkstemp(path), n;
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	write_file(path, "Name:\tx\nUid:\t1000\t1000\t1000\t1000\nGid:\t100\t100\t100\t100\n"
+			 "Groups:\t4 27 3999900 \nNgid:\t0\n");
+	assert_int_equal(fm_rpc_peer_groups_from_proc(&p, path, err, sizeof(err)), 0);
+	assert_int_equal(p.n_groups, 3);
+	assert_int_equal(p.groups[2], 3999900);
+	assert_int_equal(fm_rpc_peer_in_group(&p, 3999900, err, sizeof(err)), 1);
+	/* the pid is another user's process now */
+	write_file(path, "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nGroups:\t3999900\n");
+	assert_int_equal(fm_rpc_peer_groups_from_proc(&p, path, err, sizeof(err)), -ESRCH);
+	assert_non_null(strstr(err, "not the peer's 1000 and 100"));
+	assert_int_equal(p.n_groups, 0);
+	write_file(path, "Uid:\t1000\t1000\t1000\t1000\nGid:\t100\t100\t100\t100\n");
+	assert_int_equal(fm_rpc_peer_groups_from_proc(&p, path, err, sizeof(err)), -EINVAL);
+	write_file(path, "Uid:\t1000\t1000\t1000\t1000\nGid:\t100\t100\t100\t100\nGroups:\t1 x\n");
+	assert_int_equal(fm_rpc_peer_groups_from_proc(&p, path, err, sizeof(err)), 0);
+	assert_int_equal(p.n_groups, 1); /* stops at what is not a number */
+	unlink(path);
+	assert_int_equal(fm_rpc_peer_groups_from_proc(&p, path, err, sizeof(err)), -ENOENT);
+	/* our own process, as the kernel tells it */
+	assert_int_equal(fm_rpc_peer_groups_from_proc(&me, "/proc/self/status", err, sizeof(err)),
+			 0);
+	n = getgroups(FM_RPC_PEER_GROUPS_MAX, mine);
+	assert_int_equal((int)me.n_groups, n);
+}
 /* Access is checked before the handler runs; a refusal is -32000 permission-denied. */
 static void test_access_dispatch(void **state)
 {
-	struct fm_rpc_peer eve = { 99, 1002, 1002 };
+	struct fm_rpc_peer eve = { .pid = 99, .uid = 1002, .gid = 1002 };
 	struct harness h;
 
 	(void)state;
@@ -974,9 +1014,10 @@ static void test_server_table(void **state)
 
 static void test_peer_from_socket(void **state)
 {
-	int sv[2];
+	int sv[2], n;
 	struct fm_rpc_peer p;
-	char err[128];
+	gid_t mine[FM_RPC_PEER_GROUPS_MAX];
+	char err[128], name[64];
 
 	(void)state;
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
@@ -984,6 +1025,15 @@ static void test_peer_from_socket(void **state)
 	assert_int_equal(p.uid, getuid());
 	assert_int_equal(p.gid, getgid());
 	assert_int_equal(p.pid, getpid());
+	/* SO_PEERGROUPS: the groups this process has */
+	assert_false(p.groups_unread);
+	n = getgroups(FM_RPC_PEER_GROUPS_MAX, mine);
+	assert_int_equal((int)p.n_groups, n);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(fm_rpc_peer_in_group(&p, mine[i], name, sizeof(name)), 1);
+	assert_int_equal(fm_rpc_peer_in_group(&p, getgid(), name, sizeof(name)), 1);
+	assert_true(name[0] != '\0'); /* the test's user has a passwd entry */
+	assert_int_equal(fm_rpc_peer_in_group(&p, 3999999, name, sizeof(name)), 0);
 	close(sv[0]);
 	close(sv[1]);
 	assert_true(fm_rpc_peer_from_socket(sv[0], &p, err, sizeof(err)) < 0);
@@ -1008,7 +1058,8 @@ int main(void)
 		cmocka_unit_test(test_conn_free_in_send),
 		cmocka_unit_test(test_params),
 		cmocka_unit_test(test_access_decision),
-		cmocka_unit_test(test_access_real_lookup),
+		cmocka_unit_test(test_access_init),
+		cmocka_unit_test(test_peer_groups_from_proc),
 		cmocka_unit_test(test_access_dispatch),
 		cmocka_unit_test(test_server_table),
 		cmocka_unit_test(test_peer_from_socket),
