@@ -21,13 +21,15 @@
 
 #define CTL_READ_BUF (64 * 1024)
 /* Once this much queued output has been thrown away with dropped connections, the heap is
- * trimmed: glibc keeps freed memory otherwise, and 64 peers cut off left fabricd at 140 MB
- * of RSS after they had gone (measured, tests/integration/test_ctl_load.sh). */
-#define CTL_TRIM_AFTER ((size_t)16 * 1024 * 1024)
-/* Backpressure: a connection with this much output unread is not read from (its requests
- * wait in the kernel) until it is down to CTL_RESUME_AT, so a peer that sends requests and
- * reads no answers costs a few answers, not one per request it sent. Above the largest page
- * of `functions`, so a client reading page by page is never paused. */
+ * trimmed: glibc keeps freed memory otherwise (measured with the 64 peers cut off in
+ * tests/integration/test_ctl_load.sh: 25 MB of RSS kept after they had gone, 8 MB with the
+ * trim; 140 MB before reading was paused). */
+#define CTL_TRIM_AFTER ((size_t)4 * 1024 * 1024)
+/* Backpressure: a connection with this much output unread is not read from, and what it
+ * sent is not run (the rest of a read waits in rest, the rest in the kernel), until it is
+ * down to CTL_RESUME_AT: a peer that sends requests and reads no answers costs a few
+ * answers, not one per request it sent. Above the largest page of `functions`, so a client
+ * reading page by page is never paused. */
 #define CTL_PAUSE_AT ((size_t)256 * 1024)
 #define CTL_RESUME_AT ((size_t)64 * 1024)
 
@@ -46,6 +48,8 @@ struct fm_ctl_conn {
 	bool closing;    /* uv_close called */
 	bool subscribed;
 	bool paused;     /* not reading: too much of its output is unread */
+	char *rest;      /* received while paused, not fed yet (NULL: none) */
+	size_t rest_len;
 	bool progress;   /* a write completed since the stall timer was armed */
 };
 
@@ -112,6 +116,7 @@ static void on_conn_close(uv_handle_t *h)
 	if (c->next)
 		c->next->prev = c->prev;
 	ctl->released += c->dropped;
+	free(c->rest);
 	free(c);
 	if (ctl->freeing && !ctl->conns) {
 		ctl_destroy(ctl);
@@ -221,28 +226,72 @@ static void on_stall(uv_timer_t *h)
 		conn_cut(c, "a request line left incomplete for %u ms", ms);
 }
 
-/* Pauses or resumes reading after the output queue changed, and runs the stall timer while
- * the connection is stalled (an incomplete line, or paused). restart: bytes just arrived, so
- * an incomplete line's clock starts again. */
-static void conn_watch(struct fm_ctl_conn *c, bool restart)
+/* Feeds data (received bytes, or the rest kept while paused); whatever the connection does
+ * not take because it became held is kept in c->rest. */
+static void conn_feed(struct fm_ctl_conn *c, const char *data, size_t len)
+{
+	size_t used = 0;
+	char *rest;
+
+	/* Handlers may drop c (or free the whole fm_ctl): c itself lives until its close
+	 * callback, and feed frees the rpc conn itself if that happened while feeding. */
+	if (fm_rpc_conn_feed_some(c->rpc, data, len, &used) < 0) {
+		conn_drop(c);
+		return;
+	}
+	if (c->closing || used == len)
+		return;
+	rest = malloc(len - used);
+	if (!rest) {
+		conn_drop(c);
+		return;
+	}
+	memcpy(rest, data + used, len - used);
+	c->rest = rest; /* there was none: only an unpaused connection is fed */
+	c->rest_len = len - used;
+}
+
+static void conn_resume(struct fm_ctl_conn *c)
+{
+	char *rest = c->rest;
+
+	c->paused = false;
+	fm_rpc_conn_hold(c->rpc, false);
+	if (rest) {
+		c->rest = NULL;
+		conn_feed(c, rest, c->rest_len);
+		if (c->rest != rest)
+			free(rest);
+		if (c->closing || c->paused)
+			return;
+	}
+	if (!c->eof && uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read) < 0)
+		conn_drop(c);
+}
+
+/* Pauses reading (and holds the rpc connection, so the rest of a read is not run) when its
+ * unread output reaches CTL_PAUSE_AT, resumes it (may_resume: not from inside a feed) once
+ * down to CTL_RESUME_AT, and runs the stall timer while the connection is stalled (an
+ * incomplete line, or paused). restart: bytes just arrived, an incomplete line's clock
+ * starts again. */
+static void conn_watch(struct fm_ctl_conn *c, bool restart, bool may_resume)
 {
 	size_t u;
 	bool stalled;
 
-	if (c->closing)
+	if (c->closing || !c->rpc)
 		return;
 	u = unwritten(c);
 	if (!c->paused && u >= CTL_PAUSE_AT) {
 		uv_read_stop((uv_stream_t *)&c->pipe);
+		fm_rpc_conn_hold(c->rpc, true);
 		c->paused = true;
 		c->progress = false;
 		restart = true;
-	} else if (c->paused && u < CTL_RESUME_AT) {
-		c->paused = false;
-		if (!c->eof && uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read) < 0) {
-			conn_drop(c);
+	} else if (c->paused && may_resume && u < CTL_RESUME_AT) {
+		conn_resume(c);
+		if (c->closing)
 			return;
-		}
 	}
 	stalled = c->paused || (c->rpc && fm_rpc_conn_mid_line(c->rpc));
 	if (!stalled || restart)
@@ -267,7 +316,7 @@ static void on_write(uv_write_t *req, int status)
 		return;
 	}
 	c->progress = true;
-	conn_watch(c, false);
+	conn_watch(c, false, true);
 	conn_close_if_done(c);
 }
 
@@ -312,7 +361,7 @@ static int conn_write(struct fm_ctl_conn *c, char *line, size_t len)
 	c->queued += len;
 	c->ctl->queued += len;
 	shed_load(c->ctl);
-	conn_watch(c, false);
+	conn_watch(c, false, false);
 	return c->closing ? -ENOBUFS : 0;
 err_drop:
 	conn_drop(c);
@@ -341,11 +390,9 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	struct fm_ctl_conn *c = s->data;
 
 	if (nread > 0) {
-		/* Handlers may drop c (or free the whole fm_ctl): c itself lives until its close
-		 * callback, and feed frees the rpc conn itself if that happened while feeding. */
-		if (c->rpc && fm_rpc_conn_feed(c->rpc, buf->base, (size_t)nread) < 0)
-			conn_drop(c);
-		conn_watch(c, true);
+		if (c->rpc)
+			conn_feed(c, buf->base, (size_t)nread);
+		conn_watch(c, true, false);
 	} else if (nread == UV_EOF) {
 		c->eof = true; /* libuv has stopped reading */
 		conn_close_if_done(c);

@@ -779,6 +779,7 @@ struct fm_rpc_conn {
 	size_t n_pending;
 	int feeding;         /* depth of fm_rpc_conn_feed on the stack */
 	bool free_requested; /* fm_rpc_conn_free ran while feeding */
+	bool held;           /* fm_rpc_conn_hold: feed_some takes no more lines */
 };
 
 struct fm_rpc_call {
@@ -1133,15 +1134,26 @@ out:
 	return ret;
 }
 
+void fm_rpc_conn_hold(struct fm_rpc_conn *conn, bool hold)
+{
+	conn->held = hold;
+}
+
 int fm_rpc_conn_feed(struct fm_rpc_conn *conn, const char *data, size_t len)
 {
+	return fm_rpc_conn_feed_some(conn, data, len, NULL);
+}
+
+int fm_rpc_conn_feed_some(struct fm_rpc_conn *conn, const char *data, size_t len,
+			  size_t *used)
+{
 	const char *line;
-	size_t linelen;
+	size_t linelen, total = len;
 	int r, ret = 0;
 	char msg[128];
 
 	conn->feeding++;
-	while (!conn->free_requested &&
+	while (!conn->free_requested && !(used && conn->held) &&
 	       (r = fm_rpc_linebuf_next(conn->lb, &data, &len, &line, &linelen)) != 0) {
 		if (r == FM_RPC_LINE_OK) {
 			r = dispatch_line(conn, line, linelen);
@@ -1163,6 +1175,8 @@ int fm_rpc_conn_feed(struct fm_rpc_conn *conn, const char *data, size_t len)
 			break;
 		}
 	}
+	if (used)
+		*used = total - len;
 	if (--conn->feeding == 0 && conn->free_requested)
 		fm_rpc_conn_free(conn);
 	return ret;

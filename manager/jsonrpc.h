@@ -242,6 +242,12 @@ void fm_rpc_conn_free(struct fm_rpc_conn *conn);
 /* Feeds received bytes: frames lines, answers bad ones, runs handlers. 0, or -ENOMEM (the
  * connection should be closed). */
 int fm_rpc_conn_feed(struct fm_rpc_conn *conn, const char *data, size_t len);
+/* As fm_rpc_conn_feed, but stops before the next line once the connection is held (the
+ * transport's backpressure, set from send): *used says how many bytes were taken; the
+ * caller feeds the rest again after fm_rpc_conn_hold(conn, false). */
+int fm_rpc_conn_feed_some(struct fm_rpc_conn *conn, const char *data, size_t len,
+			  size_t *used);
+void fm_rpc_conn_hold(struct fm_rpc_conn *conn, bool hold);
 /* Calls of this connection not answered yet. A request that arrives while pending_max are
  * is answered at once with too-many-calls (data.limit), its handler not run. */
 size_t fm_rpc_conn_pending(const struct fm_rpc_conn *conn);
