@@ -10,6 +10,13 @@ start_sim demo "$DEMO"
 write_fabric_yaml demo demo
 # a stalled connection is cut off after 2 s here (30 s by default)
 sed -i 's/^timeouts:$/timeouts:\n  control_stall_ms: 2000/' "$T/fabric.yaml"
+# Under ASan freed memory sits in a quarantine (256 MB by default) and is not given back:
+# a small quarantine keeps the bound meaningful, and "given back" is not asked of it.
+asan=""
+if ldd "$FABRICD" 2>/dev/null | grep -q libasan; then
+  asan=1
+  export ASAN_OPTIONS="${ASAN_OPTIONS:-}:quarantine_size_mb=8"
+fi
 start_fabricd
 wait_discovered
 
@@ -62,6 +69,11 @@ echo "VmRSS: ${rss0} kB before, peak ${peak} kB under load"
 jqcheck "every connection closed, no subscriber left" '.connections == 1' ctlj status
 r=$(rss_kb)
 echo "VmRSS: ${r} kB after they left"
-[[ $r -lt $((rss0 + 65536)) ]] && ok "memory given back when they left (${r} kB)" ||
+if [[ -n $asan ]]; then
+  echo "ASan build: its allocator keeps freed memory, so the release is not checked"
+elif [[ $r -lt $((rss0 + 65536)) ]]; then
+  ok "memory given back when they left (${r} kB)"
+else
   fail "VmRSS ${r} kB after they left (${rss0} kB before)"
+fi
 finish
