@@ -415,13 +415,8 @@ static void listing_json_fn(struct json_object *fn, bool first)
 								   JSON_C_TO_STRING_SPACED |
 								   JSON_C_TO_STRING_NOSLASHESCAPE);
 
-	/* PRETTY escapes control characters: every '\n' is json-c's own line break */
 	fputs(first ? "\n    " : ",\n    ", stdout);
-	for (; *s; s++) {
-		putchar(*s);
-		if (*s == '\n')
-			fputs("    ", stdout);
-	}
+	ctl_put_json_text(s, "    ");
 }
 
 static int listing_page(struct fn_listing *l, struct json_object *arr, bool more)

@@ -271,7 +271,7 @@ int ctl_result_array(const char *what, struct json_object *res, const char *key,
  * They are written as the JSON escapes \u007f, \u202e (the same string to a parser);
  * a byte that is not UTF-8, which JSON cannot carry, as \ufffd. Outside strings JSON
  * text is ASCII, so every such byte is inside one. */
-static void put_json(const char *s)
+void ctl_put_json_text(const char *s, const char *indent)
 {
 	while (*s) {
 		unsigned char c = (unsigned char)*s;
@@ -282,7 +282,9 @@ static void put_json(const char *s)
 			;
 		n = i;
 		if (c < 0x80 && c != 0x7f) {
-			putchar(*s++);
+			putchar(*s);
+			if (*s++ == '\n') /* json-c's own line break: strings hold \n escaped */
+				fputs(indent, stdout);
 			continue;
 		}
 		if (!fab_needs_escape(s, n)) {
@@ -296,6 +298,11 @@ static void put_json(const char *s)
 			s++;
 		}
 	}
+}
+
+static void put_json(const char *s)
+{
+	ctl_put_json_text(s, "");
 	putchar('\n');
 }
 

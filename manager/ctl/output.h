@@ -51,6 +51,10 @@ int ctl_result_array(const char *what, struct json_object *res, const char *key,
 
 /* The document for -o json: pretty-printed, one per command, on stdout. */
 void ctl_print_json(struct json_object *o);
+/* JSON text s as ctl_print_json writes it (DEL, C1 and bidi controls as \uXXXX escapes),
+ * with indent after each of its line breaks and no final newline: for documents written
+ * piece by piece. */
+void ctl_put_json_text(const char *s, const char *indent);
 /* One compact line (events --follow -o json). */
 void ctl_print_json_line(struct json_object *o);
 /* Flushes stdout: 0, or the exit code for a write error (EPIPE, the reader went away: 0
