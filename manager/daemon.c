@@ -51,14 +51,13 @@ void fm_time_format(int64_t ms, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* Every request goes through here (several per assign, one per function read during
+ * discovery): the chassis holds its link, no search. */
 struct fm_switch *fm_daemon_link(const struct fm_daemon *d, const struct fm_chassis *ch)
 {
 	if (d->stopping)
 		return NULL; /* the links are closing: nothing may be sent any more */
-	for (unsigned i = 0; i < d->n_links; i++)
-		if (fm_inv_chassis_at(d->inv, i) == ch)
-			return d->links[i];
-	return NULL;
+	return ch->link;
 }
 
 /* ---- events ---------------------------------------------------------------------------- */
@@ -266,20 +265,16 @@ static void on_discovered(struct fm_daemon *d, struct fm_chassis *ch, int status
 	fm_engine_reconcile(d->engine, ch);
 }
 
-static struct fm_chassis *chassis_of(struct fm_daemon *d, struct fm_switch *sw)
+/* A link's callbacks get its fm_daemon_link_ctx: the chassis without a search. */
+static struct fm_chassis *chassis_of(const struct fm_daemon_link_ctx *x)
 {
-	if (d->stopping)
-		return NULL;
-	for (unsigned i = 0; i < d->n_links; i++)
-		if (d->links[i] == sw)
-			return fm_inv_chassis_at(d->inv, i);
-	return NULL;
+	return x->d->stopping ? NULL : x->ch;
 }
 
 static void on_link_state(struct fm_switch *sw, enum fm_switch_state st, int reason, void *arg)
 {
-	struct fm_daemon *d = arg;
-	struct fm_chassis *ch = chassis_of(d, sw);
+	struct fm_daemon *d = ((struct fm_daemon_link_ctx *)arg)->d;
+	struct fm_chassis *ch = chassis_of(arg);
 	char ep[160];
 
 	(void)reason;
@@ -307,13 +302,14 @@ static void on_link_state(struct fm_switch *sw, enum fm_switch_state st, int rea
 
 static void on_link_event(struct fm_switch *sw, const struct fmp_event *ev, void *arg)
 {
-	struct fm_daemon *d = arg;
-	struct fm_chassis *ch = chassis_of(d, sw);
+	struct fm_daemon *d = ((struct fm_daemon_link_ctx *)arg)->d;
+	struct fm_chassis *ch = chassis_of(arg);
 	struct fm_host *h;
 	struct fm_card *card;
 	const char *reason[] = {"none", "managed", "surprise", "link", "fault", "reset"};
 	struct fm_event_args a = {.chassis = ch ? ch->name : NULL, .slot = -1, .vppb = -1};
 
+	(void)sw;
 	if (!ch)
 		return;
 	h = ev->port != FMP_PORT_NONE ? fm_inv_host_by_port(ch, ev->port) : NULL;
@@ -519,7 +515,8 @@ int fm_daemon_init(struct fm_daemon *d, uv_loop_t *loop, struct fm_fabric_config
 		fm_log(d, FM_LOG_ERR, "device names unavailable: %s", fm_pci_names_error(d->pci));
 	d->inv = fm_inv_new(host_rename, d);
 	d->links = calloc(cfg->n_chassis, sizeof(*d->links));
-	if (!d->inv || !d->links) {
+	d->link_ctx = calloc(cfg->n_chassis, sizeof(*d->link_ctx));
+	if (!d->inv || !d->links || !d->link_ctx) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
@@ -533,11 +530,15 @@ int fm_daemon_init(struct fm_daemon *d, uv_loop_t *loop, struct fm_fabric_config
 			snprintf(err, errlen, "chassis %s: %s", cfg->chassis[i].name, e2);
 			return -EINVAL;
 		}
-		if (!fm_inv_add_chassis(d->inv, cfg->chassis[i].name))
+		d->link_ctx[i].d = d;
+		d->link_ctx[i].ch = fm_inv_add_chassis(d->inv, cfg->chassis[i].name);
+		if (!d->link_ctx[i].ch)
 			return -ENOMEM;
-		d->links[i] = fm_switch_new(loop, cfg->chassis[i].name, &ep, &t, &link_ops, d);
+		d->links[i] = fm_switch_new(loop, cfg->chassis[i].name, &ep, &t, &link_ops,
+					    &d->link_ctx[i]);
 		if (!d->links[i])
 			return -ENOMEM;
+		d->link_ctx[i].ch->link = d->links[i];
 		d->n_links++;
 	}
 	hooks_configure(d, true);
@@ -583,8 +584,10 @@ void fm_daemon_stop(struct fm_daemon *d)
 		uv_close((uv_handle_t *)&d->sig_hup, NULL);
 		d->handles = false;
 	}
-	for (unsigned i = 0; i < d->n_links; i++)
+	for (unsigned i = 0; i < d->n_links; i++) {
 		fm_switch_free(d->links[i]);
+		d->link_ctx[i].ch->link = NULL;
+	}
 	d->n_links = 0;
 }
 
@@ -602,6 +605,7 @@ void fm_daemon_fini(struct fm_daemon *d)
 	fm_inv_free(d->inv);
 	fm_pci_free(d->pci);
 	free(d->links);
+	free(d->link_ctx);
 	for (unsigned i = 0; i < d->n_known_chassis; i++)
 		free(d->known_chassis[i]);
 	free(d->known_chassis);

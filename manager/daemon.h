@@ -31,6 +31,12 @@ struct fm_unexpected {
 
 #define FM_UNEXPECTED_MAX 64
 
+/* What a switch link's callbacks are given: the daemon and the link's chassis. */
+struct fm_daemon_link_ctx {
+	struct fm_daemon *d;
+	struct fm_chassis *ch;
+};
+
 struct fm_daemon {
 	uv_loop_t *loop;
 	struct fm_fabric_config *cfg;
@@ -39,6 +45,7 @@ struct fm_daemon {
 	struct fm_pci *pci;
 	struct fm_inv *inv;
 	struct fm_switch **links; /* one per chassis, same order as the inventory */
+	struct fm_daemon_link_ctx *link_ctx; /* one per link: its callbacks' argument */
 	unsigned n_links;
 	struct fm_engine *engine;
 	struct fm_ctl *ctl;
