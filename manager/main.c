@@ -1,6 +1,7 @@
 /* fabricd: the fabric manager daemon. Parses options, loads fabric.yaml, runs the loop. */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,13 @@ int main(int argc, char **argv)
 	char err[1024];
 	uv_loop_t loop;
 
+	/* Every binding write makes SQLite allocate and free ~87 KiB (the two ephemeral b-trees of
+	 * the bindings UPSERT); at the top of the heap glibc returned that to the kernel (brk) on
+	 * each free and took it back on the next write, and the TLB shootdowns of those brk calls
+	 * were a third of fabricd's time at 64 clients (docs/PERFORMANCE.md). Keep a few MiB of
+	 * free heap instead; larger frees (a big listing's buffers) are still given back. */
+	mallopt(M_TRIM_THRESHOLD, 8 << 20);
+	mallopt(M_TOP_PAD, 1 << 20);
 	while ((c = getopt_long(argc, argv, "c:s:vqVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': cfg_path = optarg; break;
