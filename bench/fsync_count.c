@@ -34,26 +34,25 @@ static uint64_t *counters_map(void)
 	return map;
 }
 
-int fsync(int fd)
+/* Counts call i (0 fsync, 1 fdatasync) and returns the real libc function of that name. */
+static int (*counted(unsigned i, const char *name))(int)
 {
-	static int (*real)(int);
+	static int (*real[2])(int);
 	uint64_t *c = counters_map();
 
-	if (!real)
-		real = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
+	if (!real[i])
+		real[i] = (int (*)(int))dlsym(RTLD_NEXT, name);
 	if (c)
-		__atomic_fetch_add(&c[0], 1, __ATOMIC_RELAXED);
-	return real(fd);
+		__atomic_fetch_add(&c[i], 1, __ATOMIC_RELAXED);
+	return real[i];
+}
+
+int fsync(int fd)
+{
+	return counted(0, "fsync")(fd);
 }
 
 int fdatasync(int fd)
 {
-	static int (*real)(int);
-	uint64_t *c = counters_map();
-
-	if (!real)
-		real = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
-	if (c)
-		__atomic_fetch_add(&c[1], 1, __ATOMIC_RELAXED);
-	return real(fd);
+	return counted(1, "fdatasync")(fd);
 }
