@@ -248,9 +248,12 @@ static void on_discovered(struct fm_daemon *d, struct fm_chassis *ch, int status
 
 		/* a chassis half read is unusable: start over through a fresh connection, which
 		 * the link retries with its backoff */
-		fm_log(d, FM_LOG_ERR, "%s: discovery failed: %s; reconnecting", ch->name, err);
+		char why[320];
+
+		snprintf(why, sizeof(why), "discovery failed: %s", err);
+		fm_log(d, FM_LOG_ERR, "%s: %s; reconnecting", ch->name, why);
 		if (sw)
-			fm_switch_reconnect(sw);
+			fm_switch_reconnect(sw, why);
 		return;
 	}
 	if (ch->stale) {
@@ -346,7 +349,17 @@ static void on_link_event(struct fm_switch *sw, const struct fmp_event *ev, void
 	}
 }
 
-static const struct fm_switch_ops link_ops = {on_link_state, on_link_event};
+static void on_link_retry(struct fm_switch *sw, uint16_t opcode, int status, unsigned attempt,
+			  uint32_t delay_ms, void *arg)
+{
+	struct fm_daemon *d = arg;
+
+	fm_log(d, FM_LOG_INFO, "%s: %s failed (try %u): %s; trying again in %u ms",
+	       fm_switch_name(sw), fmp_opcode_name(opcode), attempt,
+	       status > 0 ? fmp_strerror(status) : strerror(-status), delay_ms);
+}
+
+static const struct fm_switch_ops link_ops = {on_link_state, on_link_event, on_link_retry};
 
 /* ---- group commit, signals -------------------------------------------------------------- */
 

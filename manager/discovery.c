@@ -9,6 +9,10 @@
 #include "discovery.h"
 
 #define FUNCTIONS_PAGE 1024
+/* Sends of one read before discovery gives up on it (and the chassis is read again over a
+ * new connection): one dropped or failed answer among a discovery's hundreds of reads is a
+ * retry, not a restart (issue 19). */
+#define DISCOVERY_ATTEMPTS 5
 
 struct disc {
 	struct fm_daemon *d;
@@ -65,7 +69,7 @@ static void fail(struct disc *x, const char *what, int status)
 static int disc_send(struct disc *x, struct fmp_msg *m, fm_switch_cb cb)
 {
 	struct fm_switch *sw = fm_daemon_link(x->d, x->ch);
-	int rc = sw ? fm_switch_request(sw, m, 0, cb, x) : -ENOTCONN;
+	int rc = sw ? fm_switch_request_retry(sw, m, 0, DISCOVERY_ATTEMPTS, cb, x) : -ENOTCONN;
 
 	if (rc) {
 		fail(x, fmp_opcode_name(m->hdr.opcode), rc);
@@ -189,7 +193,8 @@ static void step_vh_and_config(struct disc *x)
 			m.u.read_config_req.fn = (struct fmp_fn_addr){card->slot, (uint8_t)p, FMP_VF_NONE};
 			m.u.read_config_req.length = FMP_CONFIG_SPACE_SIZE;
 			if (!fm_daemon_link(x->d, x->ch) ||
-			    fm_switch_request(fm_daemon_link(x->d, x->ch), &m, 0, on_pf_config, pr)) {
+			    fm_switch_request_retry(fm_daemon_link(x->d, x->ch), &m, 0,
+						    DISCOVERY_ATTEMPTS, on_pf_config, pr)) {
 				free(pr);
 				fail(x, "READ_CONFIG", -ENOTCONN);
 				break;
@@ -373,6 +378,7 @@ void fm_discovery_refresh_vh(struct fm_daemon *d, struct fm_chassis *ch, uint8_t
 	v->gen = ch->generation;
 	req_init(&m, FMP_OP_GET_VH);
 	m.u.vh_req.port = port;
-	if (!fm_daemon_link(d, ch) || fm_switch_request(fm_daemon_link(d, ch), &m, 0, on_refresh, v))
+	if (!fm_daemon_link(d, ch) ||
+	    fm_switch_request_retry(fm_daemon_link(d, ch), &m, 0, DISCOVERY_ATTEMPTS, on_refresh, v))
 		free(v);
 }

@@ -1,7 +1,8 @@
 /* switch_link: the FMP client side of one chassis. Requests in flight live in a table
  * indexed by tag (O(1) match of a response) and on a list ordered by deadline, served by
  * one timer; a lost connection fails them all and schedules a reconnect with doubling
- * backoff. Nothing here blocks or polls. */
+ * backoff. A request sent with retries waits out its backoff on the same list (its
+ * deadline is then the time to send it again). Nothing here blocks or polls. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,11 +21,17 @@
 struct pending {
 	bool used;
 	bool internal;      /* HELLO/SUBSCRIBE of the handshake */
+	bool backoff;       /* failed, waiting to be sent again at deadline */
 	uint16_t opcode;
 	uint32_t tag;
 	uint64_t deadline;  /* uv_now() ms */
 	fm_switch_cb cb;
 	void *arg;
+	struct fmp_msg *resend; /* fm_switch_request_retry: the request, to send it again */
+	unsigned attempts_left;  /* sends still allowed after the current one */
+	unsigned attempt;        /* sends so far */
+	uint32_t timeout_ms;
+	uint32_t backoff_ms;     /* the next wait before a resend */
 	struct pending *prev, *next; /* deadline order */
 };
 
@@ -81,7 +88,7 @@ static void arm_deadline(struct fm_switch *sw)
 		       sw->head->deadline > now ? sw->head->deadline - now : 0, 0);
 }
 
-static void unlink_pending(struct fm_switch *sw, struct pending *p)
+static void list_remove(struct fm_switch *sw, struct pending *p)
 {
 	if (p->prev)
 		p->prev->next = p->next;
@@ -92,27 +99,15 @@ static void unlink_pending(struct fm_switch *sw, struct pending *p)
 	else
 		sw->tail = p->prev;
 	p->prev = p->next = NULL;
-	p->used = false;
-	sw->in_flight--;
 }
 
-static struct pending *alloc_pending(struct fm_switch *sw, uint32_t timeout_ms)
+/* Puts p on the deadline list at now + ms, scanning from the tail: most requests share one
+ * timeout. */
+static void list_insert(struct fm_switch *sw, struct pending *p, uint32_t ms)
 {
-	struct pending *p, *q;
+	struct pending *q;
 
-	if (sw->in_flight >= INFLIGHT_MAX)
-		return NULL;
-	do {
-		sw->next_tag++;
-		if (sw->next_tag == 0)
-			sw->next_tag = 1; /* tag 0 is what events carry */
-		p = &sw->table[sw->next_tag & (INFLIGHT_MAX - 1)];
-	} while (p->used);
-	memset(p, 0, sizeof(*p));
-	p->used = true;
-	p->tag = sw->next_tag;
-	p->deadline = uv_now(sw->loop) + timeout_ms;
-	/* insert by deadline, scanning from the tail: most requests share one timeout */
+	p->deadline = uv_now(sw->loop) + ms;
 	for (q = sw->tail; q && q->deadline > p->deadline; q = q->prev)
 		;
 	p->prev = q;
@@ -125,10 +120,85 @@ static struct pending *alloc_pending(struct fm_switch *sw, uint32_t timeout_ms)
 		q->next = p;
 	else
 		sw->head = p;
-	sw->in_flight++;
 	if (sw->head == p)
 		arm_deadline(sw);
+}
+
+static void unlink_pending(struct fm_switch *sw, struct pending *p)
+{
+	list_remove(sw, p);
+	free(p->resend);
+	p->resend = NULL;
+	p->used = false;
+	sw->in_flight--;
+}
+
+static struct pending *alloc_pending(struct fm_switch *sw, uint32_t timeout_ms)
+{
+	struct pending *p;
+
+	if (sw->in_flight >= INFLIGHT_MAX)
+		return NULL;
+	do {
+		sw->next_tag++;
+		if (sw->next_tag == 0)
+			sw->next_tag = 1; /* tag 0 is what events carry */
+		p = &sw->table[sw->next_tag & (INFLIGHT_MAX - 1)];
+	} while (p->used);
+	memset(p, 0, sizeof(*p));
+	p->used = true;
+	p->tag = sw->next_tag;
+	p->timeout_ms = timeout_ms;
+	sw->in_flight++;
+	list_insert(sw, p, timeout_ms);
 	return p;
+}
+
+bool fm_switch_status_transient(int status)
+{
+	/* what another try may cure: no answer in time, an answer that did not decode, a
+	 * switch that failed this once; never a lost connection (-ECONNRESET, -ECANCELED,
+	 * -ENOTCONN: the requests of the next connection start over) nor a definite answer */
+	return status == -ETIMEDOUT || status == -EPROTO || status == FMP_E_INJECTED ||
+	       status == FMP_E_INTERNAL;
+}
+
+/* A request with retries left failed in a way another try may cure: it waits out its
+ * backoff on the deadline list, keeping its tag (a late answer to the failed try is as good
+ * as the answer to the next). */
+static bool retry_later(struct fm_switch *sw, struct pending *p, int status)
+{
+	uint32_t delay = p->backoff_ms;
+
+	if (!p->resend || !p->attempts_left || !fm_switch_status_transient(status))
+		return false;
+	p->attempts_left--;
+	p->backoff = true;
+	p->backoff_ms = delay >= sw->timing.backoff_max_ms / 2 ? sw->timing.backoff_max_ms : delay * 2;
+	list_remove(sw, p);
+	list_insert(sw, p, delay);
+	arm_deadline(sw);
+	if (sw->ops->on_retry)
+		sw->ops->on_retry(sw, p->opcode, status, p->attempt, delay, sw->arg);
+	return true;
+}
+
+/* Sends a request waiting in backoff again: 0, or the send's error (p still to complete). */
+static int resend(struct fm_switch *sw, struct pending *p)
+{
+	int rc;
+
+	if (!sw->conn)
+		return -ENOTCONN;
+	p->backoff = false;
+	p->attempt++;
+	p->resend->hdr.tag = p->tag;
+	rc = conn_send(sw->conn, p->resend);
+	if (rc)
+		return rc;
+	list_remove(sw, p);
+	list_insert(sw, p, p->timeout_ms);
+	return 0;
 }
 
 static void complete(struct fm_switch *sw, struct pending *p, int status, const struct fmp_msg *m)
@@ -137,6 +207,8 @@ static void complete(struct fm_switch *sw, struct pending *p, int status, const 
 	void *arg = p->arg;
 	bool head = sw->head == p;
 
+	if (retry_later(sw, p, status))
+		return;
 	unlink_pending(sw, p);
 	if (head)
 		arm_deadline(sw);
@@ -146,7 +218,7 @@ static void complete(struct fm_switch *sw, struct pending *p, int status, const 
 static void fail_all(struct fm_switch *sw, int status)
 {
 	while (sw->head)
-		complete(sw, sw->head, status, NULL);
+		complete(sw, sw->head, status, NULL); /* never transient: no retry */
 }
 
 static void on_deadline(uv_timer_t *t)
@@ -154,8 +226,20 @@ static void on_deadline(uv_timer_t *t)
 	struct fm_switch *sw = t->data;
 	uint64_t now = uv_now(sw->loop);
 
-	while (sw->head && sw->head->deadline <= now)
-		complete(sw, sw->head, -ETIMEDOUT, NULL);
+	while (sw->head && sw->head->deadline <= now) {
+		struct pending *p = sw->head;
+		int rc;
+
+		if (!p->backoff) {
+			complete(sw, p, -ETIMEDOUT, NULL);
+			continue;
+		}
+		rc = resend(sw, p);
+		if (rc) {
+			p->attempts_left = 0; /* the send itself failed: no more tries */
+			complete(sw, p, rc, NULL);
+		}
+	}
 	arm_deadline(sw);
 }
 
@@ -193,6 +277,8 @@ static void on_frame(struct conn *c, const struct fmp_hdr *h, const uint8_t *pay
 	p = &sw->table[h->tag & (INFLIGHT_MAX - 1)];
 	if (!p->used || p->tag != h->tag || p->opcode != h->opcode)
 		return; /* a late answer to a request that already timed out */
+	if (p->backoff && h->status)
+		return; /* a late failure of a try already failed: the next try is due */
 	rc = fmp_msg_decode(h, payload, &m);
 	if (rc) {
 		complete(sw, p, -EPROTO, NULL);
@@ -213,7 +299,9 @@ static void on_conn_close(struct conn *c, int reason, void *arg)
 
 	(void)c;
 	sw->conn = NULL;
-	if (reason && !sw->last_error[0])
+	if (!sw->last_error[0] && !reason)
+		set_error(sw, "%s: %s", sw->name, "the switch closed the connection");
+	else if (!sw->last_error[0])
 		set_error(sw, "%s: connection lost: %s", sw->name,
 			  reason < 0 && reason > -FMP_STATUS_COUNT ? fmp_strerror(reason)
 								   : uv_strerror(reason));
@@ -435,9 +523,10 @@ void fm_switch_free(struct fm_switch *sw)
 	uv_close((uv_handle_t *)&sw->deadline_timer, on_timer_closed);
 }
 
-int fm_switch_request(struct fm_switch *sw, struct fmp_msg *req, uint32_t timeout_ms,
-		      fm_switch_cb cb, void *arg)
+int fm_switch_request_retry(struct fm_switch *sw, struct fmp_msg *req, uint32_t timeout_ms,
+			    unsigned attempts, fm_switch_cb cb, void *arg)
 {
+	struct fmp_msg *copy = NULL;
 	struct pending *p;
 	int rc;
 
@@ -445,12 +534,24 @@ int fm_switch_request(struct fm_switch *sw, struct fmp_msg *req, uint32_t timeou
 		return -ENOTCONN;
 	req->hdr.kind = FMP_KIND_REQUEST;
 	req->hdr.status = 0;
+	if (attempts > 1) {
+		copy = malloc(sizeof(*copy));
+		if (!copy)
+			return -ENOMEM;
+		*copy = *req; /* requests hold no pointers */
+	}
 	p = alloc_pending(sw, timeout_ms ? timeout_ms : sw->timing.request_timeout_ms);
-	if (!p)
+	if (!p) {
+		free(copy);
 		return -EAGAIN;
+	}
 	p->opcode = req->hdr.opcode;
 	p->cb = cb;
 	p->arg = arg;
+	p->resend = copy;
+	p->attempt = 1;
+	p->attempts_left = attempts > 1 ? attempts - 1 : 0;
+	p->backoff_ms = sw->timing.backoff_min_ms;
 	req->hdr.tag = p->tag;
 	rc = conn_send(sw->conn, req);
 	if (rc) {
@@ -463,10 +564,19 @@ int fm_switch_request(struct fm_switch *sw, struct fmp_msg *req, uint32_t timeou
 	return rc;
 }
 
-void fm_switch_reconnect(struct fm_switch *sw)
+int fm_switch_request(struct fm_switch *sw, struct fmp_msg *req, uint32_t timeout_ms,
+		      fm_switch_cb cb, void *arg)
 {
-	if (sw->conn && !sw->stopped)
+	return fm_switch_request_retry(sw, req, timeout_ms, 1, cb, arg);
+}
+
+void fm_switch_reconnect(struct fm_switch *sw, const char *why)
+{
+	if (sw->conn && !sw->stopped) {
+		/* the reason "lost the switch" is logged with (on_state) */
+		set_error(sw, "%s%s", why && *why ? why : "reconnect requested", "");
 		conn_close(sw->conn); /* on_conn_close goes down and schedules the retry */
+	}
 }
 
 enum fm_switch_state fm_switch_state(const struct fm_switch *sw)

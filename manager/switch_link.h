@@ -31,6 +31,10 @@ struct fm_switch_ops {
 	/* READY reached (hello valid) or lost (DOWN). reason: 0 or a negative error. */
 	void (*on_state)(struct fm_switch *sw, enum fm_switch_state state, int reason, void *arg);
 	void (*on_event)(struct fm_switch *sw, const struct fmp_event *ev, void *arg);
+	/* Optional: a request sent with retries failed its try number attempt with status
+	 * (transient) and goes again in delay_ms. For the log; nothing to do. */
+	void (*on_retry)(struct fm_switch *sw, uint16_t opcode, int status, unsigned attempt,
+			 uint32_t delay_ms, void *arg);
 };
 
 struct fm_switch_timing {
@@ -52,8 +56,9 @@ void fm_switch_stop(struct fm_switch *sw);
 void fm_switch_free(struct fm_switch *sw);
 
 /* Drops the current connection (if any) and reconnects with the usual backoff, e.g.
- * when what was read over it cannot be trusted. */
-void fm_switch_reconnect(struct fm_switch *sw);
+ * when what was read over it cannot be trusted. why (copied; NULL: a generic text) becomes
+ * fm_switch_last_error, the reason on_state's DOWN is logged with. */
+void fm_switch_reconnect(struct fm_switch *sw, const char *why);
 
 /* Sends req (kind REQUEST, opcode and body set; the tag is assigned here). timeout_ms 0
  * means the default. Returns 0 (cb will be called exactly once, never from inside this
@@ -61,6 +66,16 @@ void fm_switch_reconnect(struct fm_switch *sw);
  * when the in-flight table is full, an FMP encode error. */
 int fm_switch_request(struct fm_switch *sw, struct fmp_msg *req, uint32_t timeout_ms,
 		      fm_switch_cb cb, void *arg);
+/* The same for a request that is safe to send again (a read): up to attempts sends in all,
+ * another after each transient failure (fm_switch_status_transient), the waits between
+ * them doubling from the reconnect backoff's minimum to its maximum, on the link's deadline
+ * timer. cb sees the first success, or the last failure; a connection lost or the link
+ * stopped ends it at once (-ECONNRESET, -ECANCELED). -ENOMEM besides the errors above. */
+int fm_switch_request_retry(struct fm_switch *sw, struct fmp_msg *req, uint32_t timeout_ms,
+			    unsigned attempts, fm_switch_cb cb, void *arg);
+/* Whether another try may cure a request's failure: -ETIMEDOUT, -EPROTO, FMP_E_INJECTED,
+ * FMP_E_INTERNAL. */
+bool fm_switch_status_transient(int status);
 
 enum fm_switch_state fm_switch_state(const struct fm_switch *sw);
 const char *fm_switch_name(const struct fm_switch *sw);

@@ -60,8 +60,9 @@ struct fake_switch {
 	uint8_t hold[FAKE_OPCODES];      /* enum fake_hold */
 	struct held_answer *held;        /* in the order they were sent */
 	unsigned counts[FAKE_OPCODES];
-	bool inject_armed[FAKE_OPCODES];
+	unsigned inject_left[FAKE_OPCODES]; /* requests still to answer inject_status */
 	uint16_t inject_status[FAKE_OPCODES];
+	unsigned drop_left[FAKE_OPCODES];   /* requests still to leave unanswered */
 	struct fmp_msg last[FAKE_OPCODES];
 	bool has_last[FAKE_OPCODES];
 	unsigned hellos;
@@ -1005,8 +1006,12 @@ static void on_frame(struct conn *c, const struct fmp_hdr *h, const uint8_t *pay
 		fs->counts[h->opcode]++;
 		fs->last[h->opcode] = q;
 		fs->has_last[h->opcode] = true;
-		if (fs->inject_armed[h->opcode]) {
-			fs->inject_armed[h->opcode] = false;
+		if (fs->drop_left[h->opcode]) {
+			fs->drop_left[h->opcode]--;
+			goto out;
+		}
+		if (fs->inject_left[h->opcode]) {
+			fs->inject_left[h->opcode]--;
 			send_status(fc, h, fs->inject_status[h->opcode]);
 			goto out;
 		}
@@ -1329,9 +1334,23 @@ int fake_switch_insert(struct fake_switch *fs, uint16_t slot, const struct fake_
 void fake_switch_inject(struct fake_switch *fs, uint16_t opcode, uint16_t status)
 {
 	if (opcode < FAKE_OPCODES) {
-		fs->inject_armed[opcode] = true;
+		fs->inject_left[opcode] = 1;
 		fs->inject_status[opcode] = status;
 	}
+}
+
+void fake_switch_inject_n(struct fake_switch *fs, uint16_t opcode, uint16_t status, unsigned n)
+{
+	if (opcode < FAKE_OPCODES) {
+		fs->inject_left[opcode] = n;
+		fs->inject_status[opcode] = status;
+	}
+}
+
+void fake_switch_drop_answers(struct fake_switch *fs, uint16_t opcode, unsigned n)
+{
+	if (opcode < FAKE_OPCODES)
+		fs->drop_left[opcode] = n;
 }
 
 unsigned fake_switch_count(const struct fake_switch *fs, uint16_t opcode)

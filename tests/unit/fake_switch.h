@@ -111,6 +111,9 @@ int fake_switch_insert(struct fake_switch *fs, uint16_t slot, const struct fake_
 
 /* Hooks. */
 void fake_switch_inject(struct fake_switch *fs, uint16_t opcode, uint16_t status); /* next one */
+/* The next n requests of opcode are answered status / get no answer at all (a fault). */
+void fake_switch_inject_n(struct fake_switch *fs, uint16_t opcode, uint16_t status, unsigned n);
+void fake_switch_drop_answers(struct fake_switch *fs, uint16_t opcode, unsigned n);
 unsigned fake_switch_count(const struct fake_switch *fs, uint16_t opcode);
 void fake_switch_reset_counts(struct fake_switch *fs);
 /* The last request of an opcode (decoded; arrays not kept), or NULL if none yet. */

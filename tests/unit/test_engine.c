@@ -1303,6 +1303,14 @@ static void test_init_failure_cleanup(void **state)
 	init_fails_then_cleans_up(t, "state_dir", path);
 }
 
+/* Builds and starts the daemon with a short switch request timeout (dropped answers cost
+ * one each), and waits until it is idle. */
+static void start_fast_timeouts(struct env *t)
+{
+	t->cfg->timeouts.switch_request_ms = 200;
+	start(t);
+}
+
 /* A discovery that fails once (the switch answers one request with an error) is retried:
  * the chassis must not stay unusable while its connection is up. */
 static void test_discovery_retried(void **state)
@@ -1313,11 +1321,55 @@ static void test_discovery_retried(void **state)
 	/* regression: a failed discovery was logged and never retried, so every assign
 	 * answered switch-unreachable while the connection stayed up */
 	fake_switch_inject(t->fs, FMP_OP_GET_SLOTS, FMP_E_INTERNAL);
-	start(t);
+	start_fast_timeouts(t);
 	assert_int_equal(fake_switch_count(t->fs, FMP_OP_GET_SLOTS), 2);
+	/* issue 19: the read is asked again on the same connection */
+	assert_int_equal(fm_switch_connects(link1(t)), 1);
 	assign(t, "mr0/pf0", "web1", false, r);
 	assert_ok(r);
 	result_clear(r);
+}
+
+/* Issue 19: under switch faults (an answer failed or never sent, here at every step of the
+ * read sequence) discovery restarted through a reconnect at the first one and, with faults
+ * spread over its ~130 reads, never finished. Each read is retried instead. */
+static void test_discovery_rides_out_faults(void **state)
+{
+	struct env *t = *state;
+	struct result *r = &t->res[0];
+
+	fake_switch_inject_n(t->fs, FMP_OP_GET_PORTS, FMP_E_INJECTED, 2);
+	fake_switch_drop_answers(t->fs, FMP_OP_GET_SLOTS, 1);
+	fake_switch_inject_n(t->fs, FMP_OP_GET_CARD, FMP_E_INJECTED, 3);
+	fake_switch_drop_answers(t->fs, FMP_OP_GET_FUNCTIONS, 1);
+	fake_switch_inject_n(t->fs, FMP_OP_GET_VH, FMP_E_INTERNAL, 2);
+	fake_switch_drop_answers(t->fs, FMP_OP_READ_CONFIG, 2);
+	start_fast_timeouts(t);
+	assert_int_equal(fm_switch_connects(link1(t)), 1);
+	assert_int_equal(fake_switch_hellos(t->fs), 1);
+	assert_int_equal(fake_switch_count(t->fs, FMP_OP_GET_PORTS), 3);
+	assert_int_equal(fake_switch_count(t->fs, FMP_OP_GET_SLOTS), 2);
+	assert_int_equal(rack1(t)->n_hosts, 4);
+	assert_non_null(fm_inv_card_by_slot(rack1(t), 3));
+	assert_true(fm_inv_card_by_slot(rack1(t), 1)->pfs[0].decoded);
+	assign(t, "mr0/pf0", "web1", false, r);
+	assert_ok(r);
+	assert_int_equal(fake_switch_state(t->fs, 3, 0, FMP_VF_NONE, NULL, NULL), FMP_BIND_BOUND);
+	result_clear(r);
+}
+
+/* A read that keeps failing ends the discovery after a bounded number of tries; the chassis
+ * is then read again over a new connection (which here succeeds). */
+static void test_discovery_gives_up_then_reconnects(void **state)
+{
+	struct env *t = *state;
+	unsigned two = 2;
+
+	fake_switch_inject_n(t->fs, FMP_OP_GET_SLOTS, FMP_E_INJECTED, 5);
+	start_fast_timeouts(t);
+	assert_true(run_until(t, connected_n, &two));
+	assert_int_equal(fake_switch_count(t->fs, FMP_OP_GET_SLOTS), 6);
+	assert_int_equal(fake_switch_hellos(t->fs), 2);
 }
 
 /* A re-apply that the switch refuses must not delete an acknowledged intent. */
@@ -1582,6 +1634,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_lost_unbind_answer_asks_switch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lost_bind_answer_asks_switch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_discovery_rides_out_faults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_discovery_gives_up_then_reconnects, setup,
+						teardown),
 	};
 
 	if (getenv("FM_TEST_ONLY")) /* a glob of test names, e.g. "test_reconcile*" */

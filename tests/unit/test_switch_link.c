@@ -1,5 +1,6 @@
 /* switch_link tests against a fake switch in the same loop: handshake, pipelined
- * requests, deadlines, events, connection loss with backoff reconnect, stop. */
+ * requests, deadlines, retries of transient failures, events, connection loss with backoff
+ * reconnect, stop. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -22,11 +23,18 @@ struct fake {
 	struct conn *peer;
 	int hellos;
 	bool swallow_pings; /* do not answer PING: deadline test */
+	unsigned pings;     /* PINGs received */
+	unsigned drop_pings;   /* the next n PINGs get no answer */
+	unsigned fail_pings;   /* the next n PINGs are answered fail_status */
+	uint16_t fail_status;
 	uint64_t boot_id;
 
 	struct fm_switch *sw;
 	int ready, down;
-	int ping_ok, ping_timeout, ping_reset, ping_cancel;
+	int ping_ok, ping_timeout, ping_reset, ping_cancel, ping_failed;
+	int last_fail; /* FMP status of the last ping_failed */
+	unsigned retries;
+	uint32_t retry_delays[8];
 	int events;
 	uint64_t last_event_seq;
 };
@@ -72,6 +80,16 @@ static void fake_frame(struct conn *c, const struct fmp_hdr *h, const uint8_t *p
 		r.u.subscribe_resp.event_seq = 7;
 		break;
 	case FMP_OP_PING:
+		f->pings++;
+		if (f->drop_pings) {
+			f->drop_pings--;
+			return;
+		}
+		if (f->fail_pings) {
+			f->fail_pings--;
+			r.hdr.status = f->fail_status;
+			break;
+		}
 		if (f->swallow_pings)
 			return;
 		r.u.ping.cookie = q.u.ping.cookie + 1;
@@ -116,6 +134,9 @@ static void ping_done(void *arg, int status, const struct fmp_msg *resp)
 		f->ping_reset++;
 	} else if (status == -ECANCELED) {
 		f->ping_cancel++;
+	} else if (status > 0) {
+		f->ping_failed++;
+		f->last_fail = status;
 	} else {
 		fail_msg("unexpected status %d", status);
 	}
@@ -155,7 +176,21 @@ static void on_event(struct fm_switch *sw, const struct fmp_event *ev, void *arg
 	uv_stop(&f->loop);
 }
 
-static const struct fm_switch_ops sw_ops = {on_state, on_event};
+static void on_retry(struct fm_switch *sw, uint16_t opcode, int status, unsigned attempt,
+		     uint32_t delay_ms, void *arg)
+{
+	struct fake *f = arg;
+
+	(void)sw;
+	assert_int_equal(opcode, FMP_OP_PING);
+	assert_true(fm_switch_status_transient(status));
+	assert_int_equal(attempt, f->retries + 1);
+	if (f->retries < 8)
+		f->retry_delays[f->retries] = delay_ms;
+	f->retries++;
+}
+
+static const struct fm_switch_ops sw_ops = {on_state, on_event, on_retry};
 
 static int setup(void **state)
 {
@@ -283,12 +318,146 @@ static void test_reconnect_after_loss(void **state)
 	assert_int_equal(fm_switch_hello(f->sw)->boot_id, 0xb008);
 }
 
+static void send_ping_retry(struct fake *f, uint32_t timeout_ms, unsigned attempts)
+{
+	struct fmp_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.opcode = FMP_OP_PING;
+	m.u.ping.cookie = 100;
+	assert_int_equal(fm_switch_request_retry(f->sw, &m, timeout_ms, attempts, ping_done, f), 0);
+}
+
+static int pings_done(const struct fake *f)
+{
+	return f->ping_ok + f->ping_timeout + f->ping_reset + f->ping_cancel + f->ping_failed;
+}
+
+/* Issue 19: one failed or unanswered read used to cost the whole connection. A request
+ * sent with retries goes again after each transient failure, with a doubling wait, and its
+ * callback sees only the outcome. */
+static void test_retry_transient(void **state)
+{
+	struct fake *f = *state;
+
+	listen_now(f);
+	fm_switch_start(f->sw);
+	uv_run(&f->loop, UV_RUN_DEFAULT);
+
+	/* two injected errors and one dropped answer, then an answer: four sends, one success */
+	f->fail_pings = 2;
+	f->fail_status = FMP_E_INJECTED;
+	send_ping_retry(f, 50, 4);
+	while (!pings_done(f) && f->fail_pings)
+		uv_run(&f->loop, UV_RUN_ONCE);
+	f->drop_pings = 1;
+	while (!pings_done(f))
+		uv_run(&f->loop, UV_RUN_ONCE);
+	assert_int_equal(f->ping_ok, 1);
+	assert_int_equal(f->pings, 4);
+	assert_int_equal(f->retries, 3);
+	/* backoff from backoff_min_ms (10), doubling, capped at backoff_max_ms (40) */
+	assert_int_equal(f->retry_delays[0], 10);
+	assert_int_equal(f->retry_delays[1], 20);
+	assert_int_equal(f->retry_delays[2], 40);
+	assert_int_equal(fm_switch_in_flight(f->sw), 0);
+	assert_int_equal(fm_switch_connects(f->sw), 1);
+
+	/* attempts run out: the last failure is the answer */
+	f->pings = 0;
+	f->retries = 0;
+	f->fail_pings = 3;
+	send_ping_retry(f, 0, 3);
+	while (pings_done(f) < 2)
+		uv_run(&f->loop, UV_RUN_ONCE);
+	assert_int_equal(f->ping_failed, 1);
+	assert_int_equal(f->last_fail, FMP_E_INJECTED);
+	assert_int_equal(f->pings, 3);
+	assert_int_equal(f->retries, 2);
+
+	/* a definite answer is not asked again */
+	f->pings = 0;
+	f->retries = 0;
+	f->fail_pings = 1;
+	f->fail_status = FMP_E_UNSUPPORTED;
+	send_ping_retry(f, 0, 3);
+	while (pings_done(f) < 3)
+		uv_run(&f->loop, UV_RUN_ONCE);
+	assert_int_equal(f->ping_failed, 2);
+	assert_int_equal(f->last_fail, FMP_E_UNSUPPORTED);
+	assert_int_equal(f->pings, 1);
+	assert_int_equal(f->retries, 0);
+
+	/* a plain request is never retried */
+	f->pings = 0;
+	f->fail_pings = 1;
+	f->fail_status = FMP_E_INJECTED;
+	send_ping(f, 0);
+	while (pings_done(f) < 4)
+		uv_run(&f->loop, UV_RUN_ONCE);
+	assert_int_equal(f->ping_failed, 3);
+	assert_int_equal(f->pings, 1);
+	assert_int_equal(f->retries, 0);
+	assert_int_equal(fm_switch_connects(f->sw), 1);
+}
+
+/* A link whose retry waits are long, with one PING waiting out its backoff. */
+static void ping_waiting_backoff(struct fake *f)
+{
+	struct fm_switch_timing t = {.request_timeout_ms = 2000, .backoff_min_ms = 5000,
+				     .backoff_max_ms = 5000};
+
+	fm_switch_free(f->sw);
+	f->sw = fm_switch_new(&f->loop, "rack1", &f->ep, &t, &sw_ops, f);
+	listen_now(f);
+	fm_switch_start(f->sw);
+	uv_run(&f->loop, UV_RUN_DEFAULT);
+	f->fail_pings = 10;
+	f->fail_status = FMP_E_INTERNAL;
+	send_ping_retry(f, 0, 5);
+	while (!f->retries)
+		uv_run(&f->loop, UV_RUN_ONCE);
+	assert_int_equal(fm_switch_in_flight(f->sw), 1);
+}
+
+/* A connection lost while a request waits out its backoff ends it once, with -ECONNRESET. */
+static void test_retry_ends_with_connection(void **state)
+{
+	struct fake *f = *state;
+
+	ping_waiting_backoff(f);
+	conn_close(f->peer);
+	while (!pings_done(f))
+		uv_run(&f->loop, UV_RUN_ONCE);
+	assert_int_equal(f->ping_reset, 1);
+	assert_int_equal(f->pings, 1);
+	assert_int_equal(fm_switch_in_flight(f->sw), 0);
+}
+
+/* A stop cancels a request waiting out its backoff, and nothing is sent after. */
+static void test_retry_ends_with_stop(void **state)
+{
+	struct fake *f = *state;
+
+	ping_waiting_backoff(f);
+	fm_switch_stop(f->sw);
+	assert_int_equal(f->ping_cancel, 1);
+	assert_int_equal(fm_switch_in_flight(f->sw), 0);
+	for (int i = 0; i < 5; i++)
+		uv_run(&f->loop, UV_RUN_NOWAIT);
+	assert_int_equal(f->pings, 1);
+	assert_int_equal(pings_done(f), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_handshake_and_requests, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconnect_after_loss, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retry_transient, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retry_ends_with_connection, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retry_ends_with_stop, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
