@@ -322,6 +322,7 @@ static void m_status(struct fm_rpc_call *call, struct json_object *params, void 
 	json_object_object_add(r, "version", jstr(fm_daemon_version()));
 	json_object_object_add(r, "uptime_s", json_object_new_int64((fm_now_ms() - d->started_ms) / 1000));
 	json_object_object_add(r, "state_dir", jstr(d->cfg->state_dir));
+	json_object_object_add(r, "store", jstr(fm_store_available(d->store) ? "unavailable" : "ok"));
 	json_object_object_add(r, "chassis", j_switches(d));
 	for (const struct fm_intent *in = fm_engine_intents(d->engine); in; in = in->next) {
 		if ((unsigned)in->state < 4)

@@ -35,7 +35,7 @@ struct fm_op {
 	bool dry_run, force, internal;
 	bool keep_intent;           /* unassign that moves a binding: the intent stays */
 	bool created_intent;        /* assign that made the intent (undo deletes it) */
-	enum fm_store_state prev_state; /* assign on an existing intent: undo restores it */
+	enum fm_store_state prev_state; /* the intent's state before the op: undo restores it */
 	uint8_t mode;
 	uint32_t timeout_ms;
 	bool need_num_vfs;
@@ -303,6 +303,14 @@ static void op_fail(struct fm_op *op, enum fm_rpc_code code, struct json_object 
 	vsnprintf(op->msg, sizeof(op->msg), fmt, ap);
 	va_end(ap);
 	op_finish(op);
+}
+
+/* A store write or its commit failed (rc): the file or disk failing (the database deleted,
+ * replaced, over RLIMIT_FSIZE, full) is store-unavailable, anything else internal. */
+static void op_store_fail(struct fm_op *op, int rc)
+{
+	op_fail(op, fm_store_error_unavailable(rc) ? FM_RPC_E_STORE_UNAVAILABLE : FM_RPC_E_INTERNAL,
+		NULL, "intent store: %s", fm_store_last_error(op->e->d->store));
 }
 
 static void add_action(struct fm_op *op, const char *action, const char *k1, const char *v1,
@@ -893,7 +901,7 @@ static void op_stored(void *arg, int rc)
 		op->store_failed = true;
 		op_finish(op);
 	} else if (rc) {
-		op_fail(op, FM_RPC_E_INTERNAL, NULL, "intent store: %s", fm_store_last_error(op->e->d->store));
+		op_store_fail(op, rc);
 	} else {
 		op_finish(op);
 	}
@@ -1167,8 +1175,7 @@ static void assign_persisted(void *arg, int rc)
 			intent_remove(op->e, in);
 		else if (in)
 			in->state = op->prev_state;
-		op_fail(op, FM_RPC_E_INTERNAL, NULL, "intent store: %s",
-			fm_store_last_error(op->e->d->store));
+		op_store_fail(op, rc);
 		return;
 	}
 	assign_bind(op);
@@ -1184,6 +1191,7 @@ static void assign_start(struct fm_op *op)
 	struct fm_store_binding b;
 	struct json_object *data;
 	char since[40];
+	int rc;
 
 	if (!fn) {
 		op_fail(op, FM_RPC_E_NO_SUCH_FUNCTION, NULL, "%s: no such function (card gone?)",
@@ -1283,13 +1291,14 @@ static void assign_start(struct fm_op *op)
 		op_fail(op, FM_RPC_E_INTERNAL, NULL, "out of memory");
 		return;
 	}
-	if (fm_store_binding_put(d->store, &b, assign_persisted, op)) {
+	rc = fm_store_binding_put(d->store, &b, assign_persisted, op);
+	if (rc) {
 		in = intent_get(op->e, op->key);
 		if (in && op->created_intent)
 			intent_remove(op->e, in);
 		else if (in)
 			in->state = op->prev_state;
-		op_fail(op, FM_RPC_E_INTERNAL, NULL, "intent store: %s", fm_store_last_error(d->store));
+		op_store_fail(op, rc);
 	}
 }
 
@@ -1475,15 +1484,36 @@ static void unassign_send(struct fm_op *op, uint8_t mode)
 		on_unbind(op, -ENOTCONN, NULL);
 }
 
+/* The intent marked unbinding did not commit (rc): memory goes back to what the store
+ * holds, and the unassign is refused. False when it did. */
+static bool unassign_unmark(struct fm_op *op, int rc)
+{
+	struct fm_intent *in;
+
+	if (!rc)
+		return false;
+	in = intent_get(op->e, op->key);
+	if (in)
+		in->state = op->prev_state;
+	op_store_fail(op, rc);
+	return true;
+}
+
 static void unassign_persisted(void *arg, int rc)
 {
 	struct fm_op *op = arg;
 
-	if (rc) {
-		op_fail(op, FM_RPC_E_INTERNAL, NULL, "intent store: %s", fm_store_last_error(op->e->d->store));
-		return;
-	}
-	unassign_send(op, op->mode);
+	if (!unassign_unmark(op, rc))
+		unassign_send(op, op->mode);
+}
+
+/* Marked unbinding for reconciliation to finish: the answer. */
+static void unassign_pending_stored(void *arg, int rc)
+{
+	struct fm_op *op = arg;
+
+	if (!unassign_unmark(op, rc))
+		op_finish(op);
 }
 
 static void unassign_start(struct fm_op *op)
@@ -1492,6 +1522,7 @@ static void unassign_start(struct fm_op *op)
 	struct fm_fn *fn = op_fn(op);
 	struct fm_intent *in = intent_get(op->e, op->key);
 	struct fm_store_key k;
+	int rc;
 
 	if (fn && fn->sw_state != FMP_BIND_UNBOUND) {
 		struct fm_host *h = fm_inv_host_by_port(fn->card->chassis, fn->sw_port);
@@ -1527,14 +1558,20 @@ static void unassign_start(struct fm_op *op)
 				op_finish(op);
 				return;
 			}
+			op->prev_state = in->state;
 			in->state = FM_STORE_UNBINDING;
 			k = store_key(in);
-			if (fm_store_binding_set_state(d->store, &k, FM_STORE_UNBINDING, op_stored, op))
-				op_fail(op, FM_RPC_E_INTERNAL, NULL, "intent store: %s", fm_store_last_error(d->store));
+			rc = fm_store_binding_set_state(d->store, &k, FM_STORE_UNBINDING,
+							unassign_pending_stored, op);
+			if (rc) {
+				in->state = op->prev_state;
+				op_store_fail(op, rc);
+			}
 			return;
 		}
-		if (intent_forget(op->e, in, op_stored, op))
-			op_fail(op, FM_RPC_E_INTERNAL, NULL, "intent store: %s", fm_store_last_error(d->store));
+		rc = intent_forget(op->e, in, op_stored, op);
+		if (rc)
+			op_store_fail(op, rc);
 		return;
 	}
 	if (!chassis_ready(op)) {
@@ -1554,10 +1591,14 @@ static void unassign_start(struct fm_op *op)
 		unassign_send(op, op->mode); /* nothing of the intent changes */
 		return;
 	}
+	op->prev_state = in->state;
 	in->state = FM_STORE_UNBINDING;
 	k = store_key(in);
-	if (fm_store_binding_set_state(d->store, &k, FM_STORE_UNBINDING, unassign_persisted, op))
-		op_fail(op, FM_RPC_E_INTERNAL, NULL, "intent store: %s", fm_store_last_error(d->store));
+	rc = fm_store_binding_set_state(d->store, &k, FM_STORE_UNBINDING, unassign_persisted, op);
+	if (rc) {
+		in->state = op->prev_state;
+		op_store_fail(op, rc);
+	}
 }
 
 static void op_start(struct fm_op *op)

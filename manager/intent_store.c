@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -192,7 +193,10 @@ struct fm_store {
 	bool in_txn;           /* the batch's BEGIN IMMEDIATE is open */
 	int poisoned;          /* negative: SQLite aborted the batch's transaction */
 	int64_t committed_seq; /* highest event seq known durable */
-	char errmsg[256];
+	dev_t dev;             /* identity of the file opened, to notice it deleted or replaced */
+	ino_t ino;
+	int unavailable;       /* negative (-ESTALE): no more writes, see fm_store_available */
+	char errmsg[320];
 };
 
 static int64_t now_ms(void)
@@ -243,11 +247,25 @@ static int sqlite_to_errno(int rc)
 	}
 }
 
-/* Records the connection's message for fm_store_last_error() and returns the errno. */
-static int db_fail(struct fm_store *s, int rc, const char *what)
+/* Records the connection's message for fm_store_last_error() and returns the errno; an I/O
+ * error returns the system's errno behind it when known (sys, else SQLite's), e.g. -EFBIG
+ * over RLIMIT_FSIZE, -EDQUOT. */
+static int db_fail_sys(struct fm_store *s, int rc, const char *what, int sys)
 {
+	if (!sys)
+		sys = sqlite3_system_errno(s->db);
+	if ((rc & 0xff) == SQLITE_IOERR && sys > 0) {
+		snprintf(s->errmsg, sizeof(s->errmsg), "%s: %s: %s (%s)", s->path, what,
+			 sqlite3_errmsg(s->db), strerror(sys));
+		return -sys;
+	}
 	snprintf(s->errmsg, sizeof(s->errmsg), "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
 	return sqlite_to_errno(rc);
+}
+
+static int db_fail(struct fm_store *s, int rc, const char *what)
+{
+	return db_fail_sys(s, rc, what, 0);
 }
 
 static int arg_fail(struct fm_store *s, const char *what)
@@ -260,12 +278,17 @@ static int arg_fail(struct fm_store *s, const char *what)
 static int run(struct fm_store *s, enum stmt_id id, const char *what)
 {
 	sqlite3_stmt *st = s->st[id];
-	int rc = sqlite3_step(st);
+	int rc, sys;
 
+	/* SQLite's sqlite3_system_errno() misses a failed write's errno (EFBIG from a write
+	 * over RLIMIT_FSIZE reads 0): take it from the step itself */
+	errno = 0;
+	rc = sqlite3_step(st);
+	sys = errno;
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	if (rc != SQLITE_DONE)
-		return db_fail(s, rc, what);
+		return db_fail_sys(s, rc, what, sys);
 	return 0;
 }
 
@@ -431,6 +454,17 @@ int fm_store_open(const char *path, struct fm_store **out, char *err, size_t err
 		goto err_free;
 	}
 	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+	{
+		struct stat st;
+
+		if (stat(path, &st)) {
+			ret = -errno;
+			fab_seterr(err, errlen, "%s: %s", path, strerror(errno));
+			goto err_free;
+		}
+		s->dev = st.st_dev;
+		s->ino = st.st_ino;
+	}
 
 	/* The first read of the header tells a database from some other file, and the version
 	 * check comes before anything (journal mode included) is written. */
@@ -525,11 +559,54 @@ const char *fm_store_last_error(const struct fm_store *s)
 
 /* ---- batches -------------------------------------------------------------------------- */
 
+/* Whether the path still names the file that was opened. Writes to a file deleted (or
+ * replaced, e.g. a backup restored over it) while open would be acknowledged and then lost
+ * at the next start: from then on the store takes no more writes (issue 19). */
+static int check_file(struct fm_store *s)
+{
+	struct stat st;
+
+	if (s->unavailable)
+		return s->unavailable;
+	if (stat(s->path, &st) == 0 && st.st_dev == s->dev && st.st_ino == s->ino)
+		return 0;
+	s->unavailable = -ESTALE;
+	return s->unavailable;
+}
+
+static int unavailable_fail(struct fm_store *s)
+{
+	snprintf(s->errmsg, sizeof(s->errmsg),
+		 "%s: the database file was deleted or replaced while fabricd ran; no change is "
+		 "stored any more (restart fabricd to open the file now there)", s->path);
+	return s->unavailable;
+}
+
+int fm_store_available(const struct fm_store *s)
+{
+	return s ? s->unavailable : -EINVAL;
+}
+
+bool fm_store_error_unavailable(int rc)
+{
+	/* the file or its disk failed, not the request: another try (after the operator acts)
+	 * may work; -EEXIST, -ENOENT, -EINVAL, -ENOMEM are the daemon's own errors */
+	switch (-rc) {
+	case ESTALE: case EFBIG: case ENOSPC: case EDQUOT: case EIO: case EROFS: case EACCES:
+	case EBUSY: case EBADMSG:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Before a write: room for its completion, and the batch's transaction open. */
 static int stage_begin(struct fm_store *s)
 {
 	int ret;
 
+	if (s->unavailable)
+		return unavailable_fail(s);
 	if (s->poisoned) {
 		snprintf(s->errmsg, sizeof(s->errmsg),
 			 "%s: the current batch was aborted; flush before writing again", s->path);
@@ -596,6 +673,11 @@ int fm_store_flush(struct fm_store *s)
 
 	if (s->poisoned) {
 		ret = s->poisoned;
+	} else if (s->in_txn && check_file(s)) {
+		/* checked before COMMIT: nothing is acknowledged into a file no one will read */
+		ret = unavailable_fail(s);
+		sqlite3_step(s->st[ST_ROLLBACK]);
+		sqlite3_reset(s->st[ST_ROLLBACK]);
 	} else if (s->in_txn) {
 		ret = run(s, ST_COMMIT, "committing a batch");
 		if (ret && !sqlite3_get_autocommit(s->db)) {

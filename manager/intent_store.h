@@ -162,6 +162,18 @@ size_t fm_store_pending(const struct fm_store *s);
  * staged: returns 0 and does nothing. Returns 0 or the batch's negative error. */
 int fm_store_flush(struct fm_store *s);
 
+/* 0 while the store takes writes; -ESTALE once the flush found the database path no longer
+ * naming the file opened (deleted or replaced while running): from then on every write and
+ * the batch then open fail with -ESTALE (nothing is committed to the orphaned file), reads
+ * go on from the file opened. Only a reopen (restart) clears it. */
+int fm_store_available(const struct fm_store *s);
+
+/* Whether a write's or flush's error is the store's file or disk failing (-ESTALE, -EFBIG
+ * over RLIMIT_FSIZE, -ENOSPC, -EDQUOT, -EIO, -EROFS, -EACCES, -EBUSY, -EBADMSG) rather than
+ * the request (-EEXIST, -ENOENT, -EINVAL) or the daemon (-ENOMEM): the control API's
+ * store-unavailable. An I/O error is reported with the system's errno behind it. */
+bool fm_store_error_unavailable(int rc);
+
 /* Message of the last failed call on s ("" if none). Valid until the next call on s. */
 const char *fm_store_last_error(const struct fm_store *s);
 

@@ -98,6 +98,9 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	fm_hooks_seal_inherited_fds();
+	/* over RLIMIT_FSIZE (ulimit -f) a write fails with EFBIG, which the intent store
+	 * reports (store-unavailable), instead of the signal killing the daemon */
+	signal(SIGXFSZ, SIG_IGN);
 	uv_loop_init(&loop);
 	memset(&d, 0, sizeof(d));
 	d.log_level = log_level;

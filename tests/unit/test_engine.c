@@ -1372,6 +1372,43 @@ static void test_discovery_gives_up_then_reconnects(void **state)
 	assert_int_equal(fake_switch_hellos(t->fs), 2);
 }
 
+/* Issue 19: with the database file deleted under a running daemon, a mutation is refused
+ * with store-unavailable (it used to be acknowledged into the orphaned file and lost at the
+ * next start); the switch is not touched, reads go on. */
+static void test_store_deleted_refuses_mutations(void **state)
+{
+	struct env *t = *state;
+	struct result *r = &t->res[0];
+
+	start(t);
+	assign(t, "mr0/pf0", "web1", false, r);
+	assert_ok(r);
+	result_clear(r);
+	assert_int_equal(unlink(t->db), 0);
+	fake_switch_reset_counts(t->fs);
+	/* the first write after the deletion (the unassign's) fails at its commit, later ones
+	 * at once */
+	unassign(t, "mr0/pf0", FMP_UNBIND_SURPRISE, false, 0, false, r);
+	assert_err(r, FM_RPC_E_STORE_UNAVAILABLE);
+	assert_non_null(strstr(r->msg, "deleted or replaced"));
+	result_clear(r);
+	assign(t, "mr0/pf1", "web2", false, r);
+	assert_err(r, FM_RPC_E_STORE_UNAVAILABLE);
+	result_clear(r);
+	unassign(t, "mr0/pf0", FMP_UNBIND_SURPRISE, false, 0, false, r);
+	assert_err(r, FM_RPC_E_STORE_UNAVAILABLE);
+	result_clear(r);
+	/* the switch was not told; the refused unassigns left the intent as the store holds it */
+	assert_int_equal(fake_switch_count(t->fs, FMP_OP_BIND), 0);
+	assert_int_equal(fake_switch_count(t->fs, FMP_OP_UNBIND), 0);
+	assert_int_equal(fake_switch_state(t->fs, 3, 0, FMP_VF_NONE, NULL, NULL), FMP_BIND_BOUND);
+	assert_int_equal(fake_switch_state(t->fs, 3, 1, FMP_VF_NONE, NULL, NULL), FMP_BIND_UNBOUND);
+	assert_non_null(intent(t, "mr0/pf0"));
+	assert_int_equal(intent(t, "mr0/pf0")->state, FM_STORE_BOUND);
+	assert_null(intent(t, "mr0/pf1"));
+	assert_int_equal(fm_store_available(t->d.store), -ESTALE);
+}
+
 /* A re-apply that the switch refuses must not delete an acknowledged intent. */
 static void test_reapply_failure_keeps_intent(void **state)
 {
@@ -1634,6 +1671,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_lost_unbind_answer_asks_switch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lost_bind_answer_asks_switch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_deleted_refuses_mutations, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_discovery_rides_out_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_discovery_gives_up_then_reconnects, setup,
 						teardown),

@@ -754,8 +754,11 @@ static void test_commit_failure_rolls_back(void **state)
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
 	assert_int_equal(sigaction(SIGXFSZ, &oldsa, NULL), 0);
 
-	assert_true(rc < 0);
-	assert_true(strlen(fm_store_last_error(s)) > 0);
+	/* issue 19: reported as what it is, a store failure, not a crash by SIGXFSZ */
+	assert_int_equal(rc, -EFBIG);
+	assert_true(fm_store_error_unavailable(rc));
+	assert_non_null(strstr(fm_store_last_error(s), "File too large"));
+	assert_int_equal(fm_store_available(s), 0); /* not for good: the limit may go */
 	assert_int_equal(log.n, 3);
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(log.tag[i], i);
@@ -779,6 +782,80 @@ static void test_commit_failure_rolls_back(void **state)
 	fm_store_close(s);
 }
 
+/* Issue 19: the database file deleted (or another put in its place) while the store is open
+ * went unnoticed, and every later write was acknowledged into the orphaned file, lost at
+ * the next start. The flush notices before COMMIT: the batch fails, later writes too, reads
+ * go on. */
+static void file_gone_refuses_writes(struct ctx *c, bool replace)
+{
+	struct fm_store *s = open_ok(c->path);
+	struct fm_store_binding a = mk_binding("rack1", "SN-A", 0, -1, "web1", 0, FM_STORE_BOUND);
+	struct fm_store_binding b = mk_binding("rack1", "SN-B", 0, -1, "web1", 1, FM_STORE_BINDING);
+	struct fm_store_key ka = key_of(&a), kb = key_of(&b);
+	struct fm_store_event e = { .name = "function-assigned", .slot = -1, .vppb = -1 };
+	struct fm_store_binding got;
+	struct done_log log = { 0 };
+	struct done_arg arg = { &log, 7 };
+	struct fm_store_audit au = { .method = "assign", .result = "ok" };
+	int64_t seq = -1;
+	int n = 0;
+
+	assert_int_equal(fm_store_binding_put(s, &a, NULL, NULL), 0);
+	assert_int_equal(fm_store_event_append(s, &e, NULL, NULL, NULL), 0);
+	assert_int_equal(fm_store_flush(s), 0);
+	assert_int_equal(fm_store_available(s), 0);
+
+	if (replace) {
+		char other[160];
+		struct fm_store *o;
+
+		snprintf(other, sizeof(other), "%s/other.db", c->dir);
+		o = open_ok(other);
+		fm_store_close(o);
+		assert_int_equal(rename(other, c->path), 0);
+	} else {
+		assert_int_equal(unlink(c->path), 0);
+	}
+
+	/* staged as usual (the batch is checked at its flush), then refused with the batch */
+	assert_int_equal(fm_store_binding_put(s, &b, on_done, &arg), 0);
+	assert_int_equal(fm_store_event_append(s, &e, &seq, on_done, &arg), 0);
+	assert_int_equal(fm_store_flush(s), -ESTALE);
+	assert_int_equal(log.n, 2);
+	assert_int_equal(log.rc[0], -ESTALE);
+	assert_int_equal(log.rc[1], -ESTALE);
+	assert_int_equal(seq, 0);
+	assert_int_equal(fm_store_available(s), -ESTALE);
+	assert_true(fm_store_error_unavailable(-ESTALE));
+	assert_non_null(strstr(fm_store_last_error(s), "deleted or replaced"));
+
+	/* every later write is refused at once, whatever it is */
+	assert_int_equal(fm_store_binding_put(s, &b, NULL, NULL), -ESTALE);
+	assert_int_equal(fm_store_binding_delete(s, &ka, NULL, NULL), -ESTALE);
+	assert_int_equal(fm_store_audit_append(s, &au, NULL, NULL), -ESTALE);
+	assert_int_equal(fm_store_event_append(s, &e, NULL, NULL, NULL), -ESTALE);
+	assert_int_equal(fm_store_pending(s), 0);
+	assert_int_equal(fm_store_flush(s), 0);
+
+	/* reads go on from the file opened */
+	assert_int_equal(fm_store_binding_get(s, &ka, &got), 0);
+	assert_int_equal(fm_store_binding_get(s, &kb, &got), -ENOENT);
+	assert_int_equal(fm_store_binding_list(s, count_binding, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(fm_store_event_last_seq(s), 1);
+	fm_store_close(s);
+}
+
+static void test_deleted_file_refuses_writes(void **state)
+{
+	file_gone_refuses_writes(*state, false);
+}
+
+static void test_replaced_file_refuses_writes(void **state)
+{
+	file_gone_refuses_writes(*state, true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -794,6 +871,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_garbage_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_empty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_failure_rolls_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deleted_file_refuses_writes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replaced_file_refuses_writes, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
