@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <json-c/json.h>
 
 #include "api.h"
@@ -22,16 +23,25 @@
 
 void fm_log(struct fm_daemon *d, int level, const char *fmt, ...)
 {
-	static const char *const tag[] = {"error", "info", "debug"};
+	char line[FM_LOG_LINE_MAX];
+	size_t n, off = 0;
 	va_list ap;
 
 	if (level > d->log_level)
 		return;
-	fprintf(stderr, "fabricd: %s: ", tag[level]);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	n = fm_log_format(line, sizeof(line), d->log_journal, level, fm_now_ms(), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	/* the whole line in one write(): one syscall per line, and lines never interleave */
+	while (off < n) {
+		ssize_t w = write(STDERR_FILENO, line + off, n - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break; /* nowhere left to log to */
+		off += (size_t)w;
+	}
 }
 
 int64_t fm_now_ms(void)

@@ -12,6 +12,7 @@
 #include "fabric_config.h"
 #include "intent_store.h"
 #include "inventory.h"
+#include "log.h"
 #include "pci_decode.h"
 #include "switch_link.h"
 
@@ -63,15 +64,14 @@ struct fm_daemon {
 	struct fm_unexpected unexpected[FM_UNEXPECTED_MAX];
 	unsigned n_unexpected;
 
-	int log_level; /* 0 errors, 1 info, 2 debug */
+	int log_level;    /* 0 errors, 1 info, 2 debug */
+	bool log_journal; /* stderr is the journal: no timestamps, priority prefixes */
 };
 
-/* Logging to stderr (the journal under systemd), prefixed with a level. */
+/* Logging to stderr (the journal under systemd): one line per call, one write() per line,
+ * formatted by fm_log_format (log.h: timestamp or journal priority, level, escaped text). */
 void fm_log(struct fm_daemon *d, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-#define FM_LOG_ERR 0
-#define FM_LOG_INFO 1
-#define FM_LOG_DEBUG 2
 
 /* An event for the log: stored (seq assigned at commit), then pushed to subscribers and
  * hooks. Strings may be NULL; slot/vppb -1 when not applicable; detail (taken) may be NULL. */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <uv.h>
 #ifdef FM_HAVE_SYSTEMD
 #include <systemd/sd-daemon.h>
@@ -29,6 +30,8 @@ static void usage(FILE *f)
 		"  -h, --help            this text\n"
 		"Signals: SIGTERM/SIGINT stop cleanly; SIGHUP reloads FABRIC.yaml (timeouts, reconcile\n"
 		"policy) and keeps the running configuration if the file does not load.\n"
+		"Log: stderr, one line per message, \"2026-12-04T02:06:34.007Z fabricd: info: ...\";\n"
+		"to the journal (JOURNAL_STREAM) \"<6>info: ...\", journald adding the time.\n"
 		"Exit status: 0 clean stop, 1 runtime failure, 2 bad usage or configuration.\n");
 }
 
@@ -104,6 +107,7 @@ int main(int argc, char **argv)
 	uv_loop_init(&loop);
 	memset(&d, 0, sizeof(d));
 	d.log_level = log_level;
+	d.log_journal = fm_log_is_journal(getenv("JOURNAL_STREAM"), STDERR_FILENO);
 	rc = fm_daemon_init(&d, &loop, cfg, cfg_path, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "fabricd: %s\n", err);

@@ -36,6 +36,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The start of a fabricd log line (manager/log.h), for grep: its UTC time when there is one
+# ("2026-12-04T02:06:34.007Z "), then "fabricd: ".
+LOGP='\([0-9T:.Z-]* \)\{0,1\}fabricd: '
+
 fail() { echo "FAIL: $*" >&2; FAILED=$((FAILED + 1)); }
 ok() { echo "ok: $*"; PASSED=$((PASSED + 1)); }
 

@@ -221,10 +221,10 @@ check "the truncation is logged" grep -q "hook 20-policy\[$S\]: output truncated
 size=$(stat -c %s "$T/fabricd.log")
 if [[ $size -lt 1000000 ]]; then ok "fabricd's log stayed small ($size bytes)"; else fail "fabricd's log is $size bytes"; fi
 S=$(seq_of power-fault card nvme0)
-check "hook output is logged line by line with its name" grep -q "^fabricd: info: hook 20-policy\[$S\]: before$" "$T/fabricd.log"
-check "a hook cannot forge a log line" eval '! grep -q "^fabricd: error: forged" "$T/fabricd.log" && grep -q "^fabricd: info: hook 20-policy\[$S\]: fabricd: error: forged$" "$T/fabricd.log"'
+check "hook output is logged line by line with its name" grep -q "^${LOGP}info: hook 20-policy\[$S\]: before$" "$T/fabricd.log"
+check "a hook cannot forge a log line" eval '! grep -q "^${LOGP}error: forged" "$T/fabricd.log" && grep -q "^${LOGP}info: hook 20-policy\[$S\]: fabricd: error: forged$" "$T/fabricd.log"'
 check "control characters and bidi overrides escaped" grep -qF 'hook 20-policy['"$S"']: \e[2J\u202e $(touch' "$T/fabricd.log"
-check "stderr lines marked" grep -q "^fabricd: info: hook 20-policy\[$S\] stderr: stderr too$" "$T/fabricd.log"
+check "stderr lines marked" grep -q "^${LOGP}info: hook 20-policy\[$S\] stderr: stderr too$" "$T/fabricd.log"
 check "metacharacters in output and environment executed nothing" eval '[[ ! -e $T/pwned && ! -e $T/pwned2 ]]'
 
 # ---- veto ---------------------------------------------------------------------------------
