@@ -21,6 +21,14 @@
 
 #define FABRICD_VERSION "0.1.0"
 
+/* Retention (fabric.yaml "retention"): a look every PRUNE_INTERVAL_MS; a backlog goes
+ * PRUNE_BATCH rows per table and commit, a batch every PRUNE_AGAIN_MS, so that neither the
+ * loop nor the store's write lock is held long. The first look comes soon after start. */
+#define PRUNE_FIRST_MS 1000
+#define PRUNE_INTERVAL_MS 60000
+#define PRUNE_AGAIN_MS 20
+#define PRUNE_BATCH 256
+
 void fm_log(struct fm_daemon *d, int level, const char *fmt, ...)
 {
 	char line[FM_LOG_LINE_MAX];
@@ -433,6 +441,26 @@ static void hooks_configure(struct fm_daemon *d, bool create)
 	fm_hooks_rescan(d->hooks);
 }
 
+static void on_prune(uv_timer_t *t)
+{
+	struct fm_daemon *d = t->data;
+	const struct fm_fabric_retention *cfg = &d->cfg->retention;
+	struct fm_store_retention r = {
+		.audit_rows = cfg->audit_rows,
+		.event_rows = cfg->event_rows,
+		.max_age_ms = (int64_t)cfg->days * 86400000,
+	};
+	int n = fm_store_prune(d->store, &r, fm_now_ms(), PRUNE_BATCH, NULL, NULL);
+
+	if (n < 0)
+		fm_log(d, FM_LOG_ERR, "pruning the audit and event logs: %s",
+		       fm_store_last_error(d->store));
+	else if (n)
+		fm_log(d, FM_LOG_DEBUG, "retention: %d audit records and events pruned", n);
+	/* the deletes commit with the loop iteration's batch (on_prepare) */
+	uv_timer_start(t, on_prune, n >= PRUNE_BATCH ? PRUNE_AGAIN_MS : PRUNE_INTERVAL_MS, 0);
+}
+
 static void reload(struct fm_daemon *d)
 {
 	struct fm_fabric_config *cfg = NULL;
@@ -443,8 +471,8 @@ static void reload(struct fm_daemon *d)
 		fm_hooks_rescan(d->hooks); /* the hooks directory is read again all the same */
 		return;
 	}
-	/* What can change without a restart: timeouts, the reconciliation policy, hooks.
-	 * Chassis, sockets and the state directory need a restart. */
+	/* What can change without a restart: timeouts, the reconciliation policy, retention,
+	 * hooks. Chassis, sockets and the state directory need a restart. */
 	d->cfg->timeouts = cfg->timeouts;
 	d->cfg->reconcile = cfg->reconcile;
 	d->cfg->hooks_max_parallel = cfg->hooks_max_parallel;
@@ -455,7 +483,9 @@ static void reload(struct fm_daemon *d)
 		d->cfg->hooks_env = cfg->hooks_env;
 		cfg->hooks_env = env;
 	}
-	fm_log(d, FM_LOG_INFO, "SIGHUP: reloaded %s (timeouts, reconcile policy, hooks)", d->cfg_path);
+	d->cfg->retention = cfg->retention;
+	fm_log(d, FM_LOG_INFO, "SIGHUP: reloaded %s (timeouts, reconcile policy, retention, hooks)",
+	       d->cfg_path);
 	hooks_configure(d, false);
 	fm_fabric_config_free(cfg);
 }
@@ -516,6 +546,8 @@ int fm_daemon_init(struct fm_daemon *d, uv_loop_t *loop, struct fm_fabric_config
 	/* first, so that fm_daemon_stop can close them whatever failed below */
 	uv_prepare_init(loop, &d->flush_handle);
 	d->flush_handle.data = d;
+	uv_timer_init(loop, &d->prune_timer);
+	d->prune_timer.data = d;
 	uv_signal_init(loop, &d->sig_term);
 	uv_signal_init(loop, &d->sig_int);
 	uv_signal_init(loop, &d->sig_hup);
@@ -578,6 +610,7 @@ int fm_daemon_init(struct fm_daemon *d, uv_loop_t *loop, struct fm_fabric_config
 void fm_daemon_start(struct fm_daemon *d)
 {
 	uv_prepare_start(&d->flush_handle, on_prepare);
+	uv_timer_start(&d->prune_timer, on_prune, PRUNE_FIRST_MS, 0);
 	uv_signal_start(&d->sig_term, on_signal, SIGTERM);
 	uv_signal_start(&d->sig_int, on_signal, SIGINT);
 	uv_signal_start(&d->sig_hup, on_signal, SIGHUP);
@@ -602,6 +635,7 @@ void fm_daemon_stop(struct fm_daemon *d)
 	d->ctl = NULL;
 	if (d->handles) {
 		uv_close((uv_handle_t *)&d->flush_handle, NULL);
+		uv_close((uv_handle_t *)&d->prune_timer, NULL);
 		uv_close((uv_handle_t *)&d->sig_term, NULL);
 		uv_close((uv_handle_t *)&d->sig_int, NULL);
 		uv_close((uv_handle_t *)&d->sig_hup, NULL);

@@ -53,7 +53,8 @@ struct fm_daemon {
 	struct fm_hooks *hooks;
 
 	uv_prepare_t flush_handle; /* group commit: one transaction per loop iteration */
-	bool handles;              /* flush_handle and the signal handles are initialized */
+	uv_timer_t prune_timer;    /* retention: prunes audit and events in small batches */
+	bool handles;              /* flush_handle, prune_timer, the signals are initialized */
 	uv_signal_t sig_term, sig_int, sig_hup;
 	uint64_t started_ms;
 	bool stopping;

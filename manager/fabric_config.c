@@ -19,13 +19,14 @@
 #define SUN_PATH_MAX (ENDPOINT_PATH_MAX - 1) /* sockaddr_un.sun_path holds the NUL too */
 
 static const char *const top_keys[] = { "control", "state_dir", "hooks_dir", "hooks", "timeouts",
-					"reconcile", "chassis", NULL };
+					"reconcile", "retention", "chassis", NULL };
 static const char *const hooks_keys[] = { "max_parallel", "env", NULL };
 static const char *const control_keys[] = { "socket", "mode", "group", NULL };
 static const char *const timeout_keys[] = { "managed_unbind_ms", "hook_ms", "switch_request_ms",
 					    "reconnect_min_ms", "reconnect_max_ms",
 					    "control_stall_ms", NULL };
 static const char *const reconcile_keys[] = { "unexpected_bindings", NULL };
+static const char *const retention_keys[] = { "audit_rows", "event_rows", "days", NULL };
 static const char *const chassis_keys[] = { "name", "endpoint", "hosts", NULL };
 static const char *const host_keys[] = { "name", "port", "port_name", NULL };
 
@@ -440,6 +441,43 @@ static int load_reconcile(struct loader *ld, const struct yd_node *map)
 	return 0;
 }
 
+static int load_retention(struct loader *ld, const struct yd_node *map)
+{
+	static const struct {
+		const char *key;
+		uint64_t max;
+		bool rows; /* 0, or at least FM_FABRIC_RETENTION_ROWS_MIN */
+		size_t off;
+	} t[] = {
+		{ "audit_rows", 1000000000, true, offsetof(struct fm_fabric_retention, audit_rows) },
+		{ "event_rows", 1000000000, true, offsetof(struct fm_fabric_retention, event_rows) },
+		{ "days", 36500, false, offsetof(struct fm_fabric_retention, days) },
+	};
+	int rc;
+
+	rc = yd_check_keys(map, retention_keys, ld->err, ld->errlen);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		const struct yd_node *n;
+		uint64_t v;
+
+		if ((rc = opt(ld, map, t[i].key, &n)))
+			return rc;
+		if (!n)
+			continue;
+		rc = yd_get_uint(n, 0, t[i].max, &v, ld->err, ld->errlen);
+		if (rc)
+			return rc;
+		if (t[i].rows && v && v < FM_FABRIC_RETENTION_ROWS_MIN)
+			return yd_error(n, ld->err, ld->errlen,
+					"keep at least %u rows, or 0 for no limit (got %u)",
+					FM_FABRIC_RETENTION_ROWS_MIN, (unsigned)v);
+		*(uint32_t *)((char *)&ld->cfg->retention + t[i].off) = (uint32_t)v;
+	}
+	return 0;
+}
+
 /* Where host name h (already loaded) was written, to point at the first use. */
 struct seen_host {
 	const char *name;
@@ -642,6 +680,8 @@ static int load_doc(struct loader *ld, const struct yd_doc *doc)
 		return rc;
 	if ((rc = opt(ld, root, "reconcile", &n)) || (n && (rc = load_reconcile(ld, n))))
 		return rc;
+	if ((rc = opt(ld, root, "retention", &n)) || (n && (rc = load_retention(ld, n))))
+		return rc;
 	rc = yd_map_require(root, "chassis", &n, ld->err, ld->errlen);
 	if (rc)
 		return rc;
@@ -673,6 +713,11 @@ static struct fm_fabric_config *config_new(const char *file, const char *base_di
 	};
 	cfg->reconcile = FM_FABRIC_RECONCILE_AUTO;
 	cfg->hooks_max_parallel = FM_FABRIC_HOOKS_MAX_PARALLEL_DEFAULT;
+	cfg->retention = (struct fm_fabric_retention){
+		.audit_rows = FM_FABRIC_AUDIT_ROWS_DEFAULT,
+		.event_rows = FM_FABRIC_EVENT_ROWS_DEFAULT,
+		.days = FM_FABRIC_RETENTION_DAYS_DEFAULT,
+	};
 	return cfg;
 }
 

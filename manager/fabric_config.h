@@ -25,6 +25,10 @@
  *     reconnect_min_ms: 100     reconnect_max_ms: 10000
  *   reconcile:
  *     unexpected_bindings: auto # adopt | remove | auto (adopt on first contact, then remove)
+ *   retention:                  # optional: history kept in the intent store, pruned in the
+ *     audit_rows: 100000        #   background; the newest audit records kept (0: no limit,
+ *     event_rows: 100000        #   else at least 100), the newest events kept (same), and
+ *     days: 0                   #   none older than this many days (0: no age limit)
  *   chassis:                    # required, at least one
  *     - name: rack1             # [A-Za-z0-9._-], 1-63 chars, unique
  *       endpoint: unix:PATH     # or tcp:127.0.0.1:PORT (loopback only); unique
@@ -74,6 +78,13 @@ struct fm_fabric_timeouts {
 	uint32_t control_stall_ms; /* a control connection stalled this long is cut off */
 };
 
+/* How much history the intent store keeps; 0 is no limit. Bindings are never pruned. */
+struct fm_fabric_retention {
+	uint32_t audit_rows; /* newest audit records kept */
+	uint32_t event_rows; /* newest events kept */
+	uint32_t days;       /* audit records and events older than this go */
+};
+
 #define FM_FABRIC_SOCKET_MODE_DEFAULT 0660
 #define FM_FABRIC_MANAGED_UNBIND_MS_DEFAULT 30000
 #define FM_FABRIC_HOOK_MS_DEFAULT 10000
@@ -82,6 +93,10 @@ struct fm_fabric_timeouts {
 #define FM_FABRIC_CONTROL_STALL_MS_DEFAULT 30000
 #define FM_FABRIC_RECONNECT_MAX_MS_DEFAULT 10000
 #define FM_FABRIC_HOOKS_MAX_PARALLEL_DEFAULT 8
+#define FM_FABRIC_AUDIT_ROWS_DEFAULT 100000
+#define FM_FABRIC_EVENT_ROWS_DEFAULT 100000
+#define FM_FABRIC_RETENTION_DAYS_DEFAULT 0
+#define FM_FABRIC_RETENTION_ROWS_MIN 100 /* fewer would cut the history a client just read */
 
 /* A loaded file. Read-only for users; every string and array is owned by it. */
 struct fm_fabric_config {
@@ -96,6 +111,7 @@ struct fm_fabric_config {
 	char **hooks_env;    /* "NAME=value", NULL-terminated, or NULL */
 	struct fm_fabric_timeouts timeouts;
 	enum fm_fabric_reconcile reconcile;
+	struct fm_fabric_retention retention;
 	struct fm_fabric_chassis *chassis;
 	size_t n_chassis;
 };

@@ -115,6 +115,8 @@ enum stmt_id {
 	ST_HOOK_RUN_START,
 	ST_HOOK_RUN_FINISH,
 	ST_HOOK_RUN_LIST,
+	ST_AUDIT_PRUNE,
+	ST_EVENT_PRUNE,
 	ST_COUNT
 };
 
@@ -161,6 +163,15 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_HOOK_RUN_LIST] = "SELECT id, hook, seq, event, started, duration_ms, exit_code, signal,"
 			     " timed_out, truncated, dropped, redelivery, kind FROM hook_runs"
 			     " WHERE seq > ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+	/* Retention: among the ?3 oldest rows (a bounded scan, whatever the table holds),
+	 * those beyond the newest ?1 (NULL: no count limit) or older than ?2 ms. Ids and seqs
+	 * have no gaps (rows only ever go oldest first), so max - ?1 is the count cut. */
+	[ST_AUDIT_PRUNE] = "DELETE FROM audit WHERE id IN (SELECT id FROM (SELECT id, time FROM audit"
+			   " ORDER BY id LIMIT ?3) WHERE id <= (SELECT max(id) FROM audit) - ?1"
+			   " OR time < ?2)",
+	[ST_EVENT_PRUNE] = "DELETE FROM events WHERE seq IN (SELECT seq FROM (SELECT seq, time FROM"
+			   " events ORDER BY seq LIMIT ?3) WHERE seq <= (SELECT max(seq) FROM events)"
+			   " - ?1 OR time < ?2)",
 };
 
 static const char *const run_kinds[] = {
@@ -849,6 +860,53 @@ int fm_store_event_append(struct fm_store *s, const struct fm_store_event *e, in
 	if (!ret)
 		seq = sqlite3_last_insert_rowid(s->db);
 	return stage_end(s, ret, done, arg, seq_out, seq);
+}
+
+static int prune_table(struct fm_store *s, enum stmt_id id, int64_t keep, int64_t cutoff_ms,
+		       unsigned batch, int *deleted)
+{
+	sqlite3_stmt *st = s->st[id];
+	int ret;
+
+	if (keep > 0)
+		sqlite3_bind_int64(st, 1, keep);
+	else
+		sqlite3_bind_null(st, 1);
+	sqlite3_bind_int64(st, 2, cutoff_ms);
+	sqlite3_bind_int64(st, 3, batch);
+	ret = run(s, id, id == ST_AUDIT_PRUNE ? "pruning the audit log" : "pruning the event log");
+	if (!ret)
+		*deleted += sqlite3_changes(s->db);
+	return ret;
+}
+
+int fm_store_prune(struct fm_store *s, const struct fm_store_retention *r, int64_t now_ms,
+		   unsigned batch, fm_store_done_fn done, void *arg)
+{
+	int64_t cutoff = r && r->max_age_ms > 0 ? now_ms - r->max_age_ms : 0;
+	int ret, n = 0;
+
+	if (!s || !r || !batch)
+		return -EINVAL;
+	if (r->audit_rows <= 0 && r->event_rows <= 0 && r->max_age_ms <= 0)
+		return 0;
+	ret = stage_begin(s);
+	if (ret)
+		return ret;
+	ret = prune_table(s, ST_AUDIT_PRUNE, r->audit_rows, cutoff, batch, &n);
+	if (!ret)
+		ret = prune_table(s, ST_EVENT_PRUNE, r->event_rows, cutoff, batch, &n);
+	if (!ret && n == 0) {
+		/* nothing to delete: a write that staged nothing (the lock is released) */
+		if (s->in_txn && s->nstaged == 0) {
+			sqlite3_step(s->st[ST_ROLLBACK]);
+			sqlite3_reset(s->st[ST_ROLLBACK]);
+			s->in_txn = false;
+		}
+		return 0;
+	}
+	ret = stage_end(s, ret, done, arg, NULL, 0);
+	return ret ? ret : n;
 }
 
 /* ---- reads ---------------------------------------------------------------------------- */

@@ -153,6 +153,22 @@ int fm_store_audit_append(struct fm_store *s, const struct fm_store_audit *a,
 int fm_store_event_append(struct fm_store *s, const struct fm_store_event *e, int64_t *seq_out,
 			  fm_store_done_fn done, void *arg);
 
+/* How much history to keep; 0 (or less) is no limit of that kind. Bindings never go. */
+struct fm_store_retention {
+	int64_t audit_rows; /* the newest audit records kept */
+	int64_t event_rows; /* the newest events kept */
+	int64_t max_age_ms; /* audit records and events older than this go */
+};
+
+/* Stages (a batched write, durable at the next flush) the deletion of the audit records and
+ * events beyond r, at most batch of each table per call and looking at its batch oldest
+ * rows only, so that a call costs little whatever the tables hold: call again while it
+ * returns batch or more. Returns the number of rows deleted (done called at the flush
+ * only when > 0) or a negative error. Event seqs are never reused (AUTOINCREMENT), even
+ * when every event went; a reader asking for older seqs gets what is left. */
+int fm_store_prune(struct fm_store *s, const struct fm_store_retention *r, int64_t now_ms,
+		   unsigned batch, fm_store_done_fn done, void *arg);
+
 /* Number of writes staged since the last flush: arm the flush only when non-zero. */
 size_t fm_store_pending(const struct fm_store *s);
 

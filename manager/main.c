@@ -29,7 +29,7 @@ static void usage(FILE *f)
 		"  -V, --version         print the version and exit\n"
 		"  -h, --help            this text\n"
 		"Signals: SIGTERM/SIGINT stop cleanly; SIGHUP reloads FABRIC.yaml (timeouts, reconcile\n"
-		"policy) and keeps the running configuration if the file does not load.\n"
+		"policy, retention) and keeps the running configuration if the file does not load.\n"
 		"Log: stderr, one line per message, \"2026-12-04T02:06:34.007Z fabricd: info: ...\";\n"
 		"to the journal (JOURNAL_STREAM) \"<6>info: ...\", journald adding the time.\n"
 		"Exit status: 0 clean stop, 1 runtime failure, 2 bad usage or configuration.\n");

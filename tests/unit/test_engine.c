@@ -1409,6 +1409,60 @@ static void test_store_deleted_refuses_mutations(void **state)
 	assert_int_equal(fm_store_available(t->d.store), -ESTALE);
 }
 
+static int count_audit(void *arg, const struct fm_store_audit *a)
+{
+	(void)a;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static int count_event(void *arg, const struct fm_store_event *e)
+{
+	(void)e;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static bool history_pruned(struct env *t, void *arg)
+{
+	int audit = 0, events = 0;
+
+	(void)arg;
+	fm_store_audit_list(t->d.store, 0, 0, count_audit, &audit);
+	fm_store_event_list(t->d.store, 0, 0, count_event, &events);
+	return audit <= 100 && events <= 100;
+}
+
+/* Issue 20: the audit and event logs grew without bound. The daemon prunes them to
+ * fabric.yaml's retention in the background, a batch at a time, oldest first. */
+static void test_retention_prunes_in_background(void **state)
+{
+	struct env *t = *state;
+	struct fm_store_audit a = {.method = "assign", .result = "ok"};
+	struct fm_store_event e = {.name = "card-added", .slot = -1, .vppb = -1};
+	struct fm_store *s;
+	char err[256], dir[96];
+	int n = 0;
+
+	snprintf(dir, sizeof(dir), "%s/state", t->dir);
+	assert_int_equal(mkdir(dir, 0750), 0);
+	assert_int_equal(fm_store_open(t->db, &s, err, sizeof(err)), 0);
+	for (int i = 0; i < 700; i++) {
+		assert_int_equal(fm_store_audit_append(s, &a, NULL, NULL), 0);
+		assert_int_equal(fm_store_event_append(s, &e, NULL, NULL, NULL), 0);
+	}
+	assert_int_equal(fm_store_flush(s), 0);
+	fm_store_close(s);
+	t->cfg->retention = (struct fm_fabric_retention){.audit_rows = 100, .event_rows = 100};
+	start(t);
+	assert_true(run_until(t, history_pruned, NULL));
+	assert_true(run_until(t, idle, NULL));
+	assert_int_equal(fm_store_audit_list(t->d.store, 0, 0, count_audit, &n), 0);
+	assert_int_equal(n, 100);
+	/* the newest kept, seqs go on */
+	assert_true(fm_store_event_last_seq(t->d.store) > 700);
+}
+
 /* A re-apply that the switch refuses must not delete an acknowledged intent. */
 static void test_reapply_failure_keeps_intent(void **state)
 {
@@ -1672,6 +1726,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lost_unbind_answer_asks_switch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lost_bind_answer_asks_switch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_deleted_refuses_mutations, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retention_prunes_in_background, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_discovery_rides_out_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_discovery_gives_up_then_reconnects, setup,
 						teardown),

@@ -96,6 +96,9 @@ static void test_shipped_file_loads(void **state)
 	assert_null(cfg->socket_group);
 	assert_int_equal(cfg->reconcile, FM_FABRIC_RECONCILE_AUTO);
 	assert_int_equal(cfg->timeouts.managed_unbind_ms, 30000);
+	assert_int_equal(cfg->retention.audit_rows, 100000);
+	assert_int_equal(cfg->retention.event_rows, 100000);
+	assert_int_equal(cfg->retention.days, 0);
 	/* hooks_dir is relative in the file: it resolves next to it */
 	assert_true(cfg->hooks_dir[0] == '/');
 	assert_non_null(strstr(cfg->hooks_dir, "/configs/hooks.d"));
@@ -247,6 +250,9 @@ static void test_minimal_defaults(void **state)
 	assert_int_equal(cfg->timeouts.reconnect_max_ms, FM_FABRIC_RECONNECT_MAX_MS_DEFAULT);
 	assert_int_equal(cfg->timeouts.control_stall_ms, FM_FABRIC_CONTROL_STALL_MS_DEFAULT);
 	assert_int_equal(cfg->reconcile, FM_FABRIC_RECONCILE_AUTO);
+	assert_int_equal(cfg->retention.audit_rows, FM_FABRIC_AUDIT_ROWS_DEFAULT);
+	assert_int_equal(cfg->retention.event_rows, FM_FABRIC_EVENT_ROWS_DEFAULT);
+	assert_int_equal(cfg->retention.days, FM_FABRIC_RETENTION_DAYS_DEFAULT);
 	assert_int_equal(fm_fabric_config_unexpected_action(cfg, true), FM_FABRIC_RECONCILE_ADOPT);
 	assert_int_equal(fm_fabric_config_unexpected_action(cfg, false),
 			 FM_FABRIC_RECONCILE_REMOVE);
@@ -291,6 +297,7 @@ static void test_full_file(void **state)
 		"  control_stall_ms: 1500\n"
 		"reconcile:\n"
 		"  unexpected_bindings: remove\n"
+		"retention: { audit_rows: 5000, event_rows: 0, days: 30 }\n"
 		"chassis:\n"
 		"  - name: rack1\n"
 		"    endpoint: unix:rack1.sock\n"
@@ -322,6 +329,9 @@ static void test_full_file(void **state)
 	assert_int_equal(cfg->timeouts.reconnect_max_ms, 50);
 	assert_int_equal(cfg->timeouts.control_stall_ms, 1500);
 	assert_int_equal(cfg->reconcile, FM_FABRIC_RECONCILE_REMOVE);
+	assert_int_equal(cfg->retention.audit_rows, 5000);
+	assert_int_equal(cfg->retention.event_rows, 0);
+	assert_int_equal(cfg->retention.days, 30);
 	assert_int_equal(fm_fabric_config_unexpected_action(cfg, true),
 			 FM_FABRIC_RECONCILE_REMOVE);
 	r1 = fm_fabric_config_find_chassis(cfg, "rack1");
@@ -487,7 +497,7 @@ static void test_err_unknown_keys(void **state)
 	(void)state;
 	expect_err("chasis: []\n", -EINVAL,
 		   "fabric.yaml:1:1: unknown key \"chasis\" (allowed: control, state_dir, "
-		   "hooks_dir, hooks, timeouts, reconcile, chassis)");
+		   "hooks_dir, hooks, timeouts, reconcile, retention, chassis)");
 	expect_err("hooks:\n  parallel: 2\n" GOOD_CHASSIS, -EINVAL,
 		   "fabric.yaml:2:3: hooks: unknown key \"parallel\" (allowed: max_parallel, env)");
 	expect_err("hooks:\n  env:\n    PATH: /x\n" GOOD_CHASSIS, -EINVAL,
@@ -500,6 +510,9 @@ static void test_err_unknown_keys(void **state)
 		   "fabric.yaml:3:5: hooks.env: \"A-B\" is not a variable name ([A-Za-z_][A-Za-z0-9_]*)");
 	expect_err("hooks:\n  env: x\n" GOOD_CHASSIS, -EINVAL,
 		   "fabric.yaml:2:8: hooks.env: expected a mapping NAME: value");
+	expect_err("retention:\n  rows: 5\n" GOOD_CHASSIS, -EINVAL,
+		   "fabric.yaml:2:3: retention: unknown key \"rows\" (allowed: audit_rows, "
+		   "event_rows, days)");
 	expect_err("control:\n  sokcet: /run/x.sock\n" GOOD_CHASSIS, -EINVAL,
 		   "fabric.yaml:2:3: control: unknown key \"sokcet\" (allowed: socket, mode, "
 		   "group)");
@@ -535,6 +548,18 @@ static void test_err_types(void **state)
 		   "\"soon\"");
 	expect_err("timeouts:\n  hook_ms: 10\n" GOOD_CHASSIS, -ERANGE,
 		   "fabric.yaml:2:12: timeouts.hook_ms: value 10 out of range 100..3600000");
+	expect_err("retention:\n  days: a month\n" GOOD_CHASSIS, -EINVAL,
+		   "fabric.yaml:2:9: retention.days: expected an unsigned integer, got \"a month\"");
+	expect_err("retention:\n  days: 40000\n" GOOD_CHASSIS, -ERANGE,
+		   "fabric.yaml:2:9: retention.days: value 40000 out of range 0..36500");
+	expect_err("retention:\n  event_rows: -1\n" GOOD_CHASSIS, -EINVAL,
+		   "fabric.yaml:2:15: retention.event_rows: expected an unsigned integer, got "
+		   "\"-1\"");
+	expect_err("retention: { audit_rows: 10 }\n" GOOD_CHASSIS, -EINVAL,
+		   "fabric.yaml:1:26: retention.audit_rows: keep at least 100 rows, or 0 for no "
+		   "limit (got 10)");
+	expect_err("retention: 90\n" GOOD_CHASSIS, -EINVAL,
+		   "fabric.yaml:1:12: retention: expected a mapping, got \"90\"");
 	expect_err("state_dir: {a: 1}\n" GOOD_CHASSIS, -EINVAL,
 		   "fabric.yaml:1:12: state_dir: expected a string, got a mapping");
 	expect_err("state_dir: ''\n" GOOD_CHASSIS, -EINVAL,

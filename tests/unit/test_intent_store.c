@@ -856,6 +856,150 @@ static void test_replaced_file_refuses_writes(void **state)
 	file_gone_refuses_writes(*state, true);
 }
 
+/* ---- retention (issue 20: the audit and event tables grew without bound) ---------------- */
+
+static int first_audit_id(void *arg, const struct fm_store_audit *a)
+{
+	int64_t *first = arg;
+
+	if (!*first)
+		*first = a->id;
+	return 0;
+}
+
+/* Appends n audit records and n events with time_ms t0, t0 + step... */
+static void fill_history(struct fm_store *s, int n, int64_t t0, int64_t step)
+{
+	struct fm_store_audit a = { .uid = 0, .method = "assign", .result = "ok" };
+	struct fm_store_event e = { .name = "function-assigned", .slot = -1, .vppb = -1 };
+
+	for (int i = 0; i < n; i++) {
+		a.time_ms = e.time_ms = t0 + i * step;
+		assert_int_equal(fm_store_audit_append(s, &a, NULL, NULL), 0);
+		assert_int_equal(fm_store_event_append(s, &e, NULL, NULL, NULL), 0);
+	}
+	assert_int_equal(fm_store_flush(s), 0);
+}
+
+/* Prunes to the end, one batch per call as the daemon's timer does; returns the calls. */
+static int prune_all(struct fm_store *s, const struct fm_store_retention *r, int64_t now,
+		     unsigned batch, int *deleted)
+{
+	int calls = 0, n;
+
+	*deleted = 0;
+	do {
+		n = fm_store_prune(s, r, now, batch, NULL, NULL);
+		assert_true(n >= 0);
+		/* at most batch rows of each table per call: the loop is never held long */
+		assert_true(n <= 2 * (int)batch);
+		*deleted += n;
+		calls++;
+		assert_int_equal(fm_store_flush(s), 0);
+	} while (n >= (int)batch && calls < 100);
+	return calls;
+}
+
+static void test_prune_by_count(void **state)
+{
+	struct ctx *c = *state;
+	struct fm_store *s = open_ok(c->path);
+	struct fm_store_retention r = { .audit_rows = 300, .event_rows = 100 };
+	struct fm_store_event e = { .name = "card-added", .slot = -1, .vppb = -1 };
+	struct ev_seen v = { 0 };
+	int64_t first = 0, seq = 0;
+	int n = 0, deleted;
+
+	fill_history(s, 1000, 1000, 1);
+	assert_true(prune_all(s, &r, 5000, 256, &deleted) > 1);
+	assert_int_equal(deleted, 700 + 900);
+	assert_int_equal(count_rows_outside(c->path, "audit"), 300);
+	assert_int_equal(count_rows_outside(c->path, "events"), 100);
+	/* the newest are kept */
+	assert_int_equal(fm_store_audit_list(s, 0, 0, first_audit_id, &first), 0);
+	assert_int_equal(first, 701);
+	assert_int_equal(fm_store_event_list(s, 0, 0, collect_event, &v), 0);
+	assert_int_equal(v.n, 100);
+	assert_int_equal(v.seq[0], 901);
+	assert_int_equal(fm_store_event_last_seq(s), 1000);
+	/* nothing more to do: nothing staged, nothing held */
+	assert_int_equal(fm_store_prune(s, &r, 5000, 256, NULL, NULL), 0);
+	assert_int_equal(fm_store_pending(s), 0);
+	/* a seq is never handed out twice */
+	assert_int_equal(fm_store_event_append(s, &e, &seq, NULL, NULL), 0);
+	assert_int_equal(fm_store_flush(s), 0);
+	assert_int_equal(seq, 1001);
+	assert_int_equal(fm_store_audit_list(s, 0, 0, count_audit, &n), 0);
+	assert_int_equal(n, 300);
+	fm_store_close(s);
+}
+
+static void test_prune_by_age(void **state)
+{
+	struct ctx *c = *state;
+	struct fm_store *s = open_ok(c->path);
+	const int64_t day = 86400000;
+	int64_t now = 100 * day;
+	struct fm_store_retention r = { .max_age_ms = 30 * day };
+	struct fm_store_event e = { .name = "card-added", .slot = -1, .vppb = -1 };
+	int64_t seq = 0;
+	int n = 0, deleted;
+
+	/* 60 days of history, one record and one event every 12 hours */
+	fill_history(s, 120, now - 60 * day, day / 2);
+	prune_all(s, &r, now, 16, &deleted);
+	/* what is 30 days old or newer stays: t >= now - 30 days */
+	assert_int_equal(deleted, 2 * 60);
+	assert_int_equal(fm_store_audit_list(s, 0, 0, count_audit, &n), 0);
+	assert_int_equal(n, 60);
+	assert_int_equal(count_rows_outside(c->path, "events"), 60);
+
+	/* every event old enough goes; the next seq still follows the last one handed out,
+	 * in this run and after a restart */
+	prune_all(s, &r, now + 31 * day, 64, &deleted);
+	assert_int_equal(count_rows_outside(c->path, "events"), 0);
+	assert_int_equal(count_rows_outside(c->path, "audit"), 0);
+	assert_int_equal(fm_store_event_last_seq(s), 120);
+	assert_int_equal(fm_store_event_append(s, &e, &seq, NULL, NULL), 0);
+	assert_int_equal(fm_store_flush(s), 0);
+	assert_int_equal(seq, 121);
+	prune_all(s, &(struct fm_store_retention){ .event_rows = 1 }, now, 8, &deleted);
+	fm_store_close(s);
+	s = open_ok(c->path);
+	assert_int_equal(fm_store_event_last_seq(s), 121);
+	assert_int_equal(fm_store_event_append(s, &e, &seq, NULL, NULL), 0);
+	assert_int_equal(fm_store_flush(s), 0);
+	assert_int_equal(seq, 122);
+	fm_store_close(s);
+}
+
+/* Pruning is a write of the batch: with other writes staged it commits with them. */
+static void test_prune_in_the_batch(void **state)
+{
+	struct ctx *c = *state;
+	struct fm_store *s = open_ok(c->path);
+	struct fm_store_retention none = { 0 }, r = { .audit_rows = 100 };
+	struct fm_store_binding b = mk_binding("rack1", "SN-P", 0, -1, "web1", 0, FM_STORE_BOUND);
+	struct done_log log = { 0 };
+	struct done_arg arg = { &log, 3 };
+
+	fill_history(s, 150, 1000, 1);
+	assert_int_equal(fm_store_prune(s, &none, 5000, 256, NULL, NULL), 0);
+	assert_int_equal(fm_store_pending(s), 0);
+	assert_int_equal(fm_store_binding_put(s, &b, NULL, NULL), 0);
+	assert_int_equal(fm_store_prune(s, &r, 5000, 256, on_done, &arg), 50);
+	assert_int_equal(fm_store_pending(s), 2);
+	assert_int_equal(count_rows_outside(c->path, "audit"), 150); /* not committed yet */
+	assert_int_equal(fm_store_flush(s), 0);
+	assert_int_equal(log.n, 1);
+	assert_int_equal(log.rc[0], 0);
+	assert_int_equal(count_rows_outside(c->path, "audit"), 100);
+	assert_int_equal(count_rows_outside(c->path, "events"), 150);
+	assert_int_equal(count_rows_outside(c->path, "bindings"), 1);
+	assert_int_equal(fm_store_prune(s, &r, 5000, 0, NULL, NULL), -EINVAL);
+	fm_store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -873,6 +1017,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_commit_failure_rolls_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deleted_file_refuses_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replaced_file_refuses_writes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prune_by_count, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prune_by_age, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prune_in_the_batch, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
