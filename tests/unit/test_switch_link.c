@@ -333,6 +333,24 @@ static int pings_done(const struct fake *f)
 	return f->ping_ok + f->ping_timeout + f->ping_reset + f->ping_cancel + f->ping_failed;
 }
 
+/* One PING whose first fails answers are status, sent with attempts (0: a plain
+ * fm_switch_request), run to its outcome; the counters of the previous one are reset. */
+static void ping_failing(struct fake *f, unsigned fails, uint16_t status, unsigned attempts)
+{
+	int before = pings_done(f);
+
+	f->pings = 0;
+	f->retries = 0;
+	f->fail_pings = fails;
+	f->fail_status = status;
+	if (attempts)
+		send_ping_retry(f, 0, attempts);
+	else
+		send_ping(f, 0);
+	while (pings_done(f) == before)
+		uv_run(&f->loop, UV_RUN_ONCE);
+}
+
 /* Issue 19: one failed or unanswered read used to cost the whole connection. A request
  * sent with retries goes again after each transient failure, with a doubling wait, and its
  * callback sees only the outcome. */
@@ -364,37 +382,21 @@ static void test_retry_transient(void **state)
 	assert_int_equal(fm_switch_connects(f->sw), 1);
 
 	/* attempts run out: the last failure is the answer */
-	f->pings = 0;
-	f->retries = 0;
-	f->fail_pings = 3;
-	send_ping_retry(f, 0, 3);
-	while (pings_done(f) < 2)
-		uv_run(&f->loop, UV_RUN_ONCE);
+	ping_failing(f, 3, FMP_E_INJECTED, 3);
 	assert_int_equal(f->ping_failed, 1);
 	assert_int_equal(f->last_fail, FMP_E_INJECTED);
 	assert_int_equal(f->pings, 3);
 	assert_int_equal(f->retries, 2);
 
 	/* a definite answer is not asked again */
-	f->pings = 0;
-	f->retries = 0;
-	f->fail_pings = 1;
-	f->fail_status = FMP_E_UNSUPPORTED;
-	send_ping_retry(f, 0, 3);
-	while (pings_done(f) < 3)
-		uv_run(&f->loop, UV_RUN_ONCE);
+	ping_failing(f, 1, FMP_E_UNSUPPORTED, 3);
 	assert_int_equal(f->ping_failed, 2);
 	assert_int_equal(f->last_fail, FMP_E_UNSUPPORTED);
 	assert_int_equal(f->pings, 1);
 	assert_int_equal(f->retries, 0);
 
 	/* a plain request is never retried */
-	f->pings = 0;
-	f->fail_pings = 1;
-	f->fail_status = FMP_E_INJECTED;
-	send_ping(f, 0);
-	while (pings_done(f) < 4)
-		uv_run(&f->loop, UV_RUN_ONCE);
+	ping_failing(f, 1, FMP_E_INJECTED, 0);
 	assert_int_equal(f->ping_failed, 3);
 	assert_int_equal(f->pings, 1);
 	assert_int_equal(f->retries, 0);
