@@ -370,7 +370,7 @@ static void on_link_event(struct fm_switch *sw, const struct fmp_event *ev, void
 static void on_link_retry(struct fm_switch *sw, uint16_t opcode, int status, unsigned attempt,
 			  uint32_t delay_ms, void *arg)
 {
-	struct fm_daemon *d = arg;
+	struct fm_daemon *d = ((struct fm_daemon_link_ctx *)arg)->d;
 
 	fm_log(d, FM_LOG_INFO, "%s: %s failed (try %u): %s; trying again in %u ms",
 	       fm_switch_name(sw), fmp_opcode_name(opcode), attempt,
