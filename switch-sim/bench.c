@@ -10,8 +10,10 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <unistd.h>
+#include <pci/pci.h>
 
 #include "bench.h"
+#include "config_space.h"
 #include "mgmt.h"
 #include "text_escape.h"
 
@@ -149,6 +151,109 @@ static int line_check(const char *line, size_t n, size_t *used, char *err, size_
 	return 0;
 }
 
+/* BB:DD.F in hex, as lspci prints a host's view. */
+static int bdf_arg(const char *a, uint8_t *bus, uint8_t *devfn, char *err, size_t errlen)
+{
+	unsigned b, d, f;
+	int n = 0;
+
+	if (sscanf(a, "%2x:%2x.%1u%n", &b, &d, &f, &n) != 3 || a[n] || d > 31 || f > 7) {
+		snprintf(err, errlen, "\"%s\" is not a BB:DD.F address (hex bus and device, function 0-7)", a);
+		return -EINVAL;
+	}
+	*bus = (uint8_t)b;
+	*devfn = (uint8_t)PCI_DEVFN(d, f);
+	return 0;
+}
+
+/* setpci's OFFSET.W=VALUE (hex; .B, .W, .L): the host writes one register of a PF it
+ * owns; the answer is the register read back, which shows what the write masks kept. */
+static int host_setpci(struct sim *s, uint8_t port, const char *bdf, const char *spec,
+		       char **out, size_t *outlen, char *err, size_t errlen)
+{
+	static const char widths[] = "BWL";
+	unsigned long off, val;
+	const char *w;
+	char *end;
+	uint8_t bus, devfn;
+	uint32_t rb = 0;
+	unsigned size;
+	int rc = bdf_arg(bdf, &bus, &devfn, err, errlen);
+
+	if (rc)
+		return rc;
+	errno = 0;
+	off = strtoul(spec, &end, 16);
+	if (end == spec || *end != '.' || !end[1] || !(w = strchr(widths, toupper((unsigned char)end[1]))) ||
+	    end[2] != '=' || !isxdigit((unsigned char)end[3]))
+		goto bad;
+	size = 1u << (w - widths);
+	val = strtoul(end + 3, &end, 16);
+	if (*end || errno || off >= SIM_CFG_SIZE || val > (0xffffffffUL >> (32 - 8 * size)))
+		goto bad;
+	rc = sim_host_write_config(s, port, bus, devfn, (unsigned)off, size, (uint32_t)val, &rb,
+				   err, errlen);
+	if (rc)
+		return rc;
+	*out = malloc(12);
+	if (!*out) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	*outlen = (size_t)snprintf(*out, 12, "%0*x\n", (int)size * 2, rb);
+	return 0;
+bad:
+	snprintf(err, errlen, "\"%s\": expected OFFSET.{B,W,L}=VALUE in hex, the value fitting the "
+		 "width, the offset below 0x%x (setpci's form, e.g. 168.W=0004)", spec, SIM_CFG_SIZE);
+	return -EINVAL;
+}
+
+/* What a host's PF driver does for `echo N > sriov_numvfs` (PCIe r5.0 §9.3.3.3): VF Enable
+ * and VF MSE off, NumVFs, then both on when N > 0 — each a config write of the host. */
+static int host_sriov(struct sim *s, uint8_t port, const char *bdf, const char *num,
+		      char *err, size_t errlen)
+{
+	struct fmp_read_config_req rq = { .target = FMP_CFG_HOST, .port = port, .length = SIM_CFG_SIZE };
+	uint8_t cfg[SIM_CFG_SIZE];
+	unsigned long n;
+	unsigned cap;
+	uint16_t ctl, total;
+	int rc = bdf_arg(bdf, &rq.bus, &rq.devfn, err, errlen);
+
+	if (rc)
+		return rc;
+	if (parse_uint(num, 0xffff, &n)) {
+		snprintf(err, errlen, "NUMVFS \"%s\" is not a number 0-65535", num);
+		return -EINVAL;
+	}
+	if (sim_read_config(s, &rq, cfg)) {
+		snprintf(err, errlen, "nothing answers at %s in the view of host port %u", bdf, port);
+		return -ENOENT;
+	}
+	cap = sim_cfg_bytes_find_ext_cap(cfg, sizeof(cfg), PCI_EXT_CAP_ID_SRIOV);
+	if (!cap) {
+		snprintf(err, errlen, "%s has no SR-IOV capability", bdf);
+		return -EINVAL;
+	}
+	total = (uint16_t)(cfg[cap + PCI_IOV_TOTALVF] | cfg[cap + PCI_IOV_TOTALVF + 1] << 8);
+	if (n > total) {
+		snprintf(err, errlen, "%s: NUMVFS %lu is above TotalVFs %u", bdf, n, total);
+		return -EINVAL;
+	}
+	ctl = (uint16_t)(cfg[cap + PCI_IOV_CTRL] | cfg[cap + PCI_IOV_CTRL + 1] << 8);
+	ctl &= (uint16_t)~(PCI_IOV_CTRL_VFE | PCI_IOV_CTRL_MSE);
+	rc = sim_host_write_config(s, port, rq.bus, rq.devfn, cap + PCI_IOV_CTRL, 2, ctl, NULL, err,
+				   errlen);
+	if (!rc)
+		rc = sim_host_write_config(s, port, rq.bus, rq.devfn, cap + PCI_IOV_NUMVF, 2,
+					   (uint32_t)n, NULL, err, errlen);
+	if (!rc && n)
+		rc = sim_host_write_config(s, port, rq.bus, rq.devfn, cap + PCI_IOV_CTRL, 2,
+					   ctl | PCI_IOV_CTRL_VFE | PCI_IOV_CTRL_MSE, NULL, err,
+					   errlen);
+	return rc;
+}
+
 /* sim_bench_exec on the n bytes at line (which may hold a NUL: it is refused). */
 static int exec_line(struct sim *s, struct sim_mgmt *mgmt, const char *line, size_t n,
 		     char **out, size_t *outlen, char *err, size_t errlen)
@@ -207,12 +312,25 @@ static int exec_line(struct sim *s, struct sim_mgmt *mgmt, const char *line, siz
 		rc = port_arg(s, argv[1], &port, err, errlen);
 		return rc ? rc : sim_bench_link(s, port, !strcmp(argv[2], "up"), err, errlen);
 	}
+	if (!strcmp(argv[0], "host") && argc >= 3 &&
+	    (!strcmp(argv[2], "setpci") || !strcmp(argv[2], "sriov"))) {
+		if (argc != 5)
+			return usage(err, errlen, "host PORT setpci BB:DD.F OFFSET.{B,W,L}=VALUE | "
+						  "host PORT sriov BB:DD.F NUMVFS");
+		rc = port_arg(s, argv[1], &port, err, errlen);
+		if (rc)
+			return rc;
+		return argv[2][1] == 'e' ? host_setpci(s, port, argv[3], argv[4], out, outlen, err, errlen)
+					 : host_sriov(s, port, argv[3], argv[4], err, errlen);
+	}
 	if (!strcmp(argv[0], "host")) {
 		unsigned long ms = 200;
 
 		if (argc < 3 || argc > 4 || (strcmp(argv[2], "respond") && strcmp(argv[2], "ignore")) ||
 		    (argc == 4 && (strcmp(argv[2], "respond") || parse_uint(argv[3], 3600000, &ms))))
-			return usage(err, errlen, "host PORT respond [MS] | host PORT ignore");
+			return usage(err, errlen, "host PORT respond [MS] | host PORT ignore | "
+						  "host PORT setpci BB:DD.F OFFSET.{B,W,L}=VALUE | "
+						  "host PORT sriov BB:DD.F NUMVFS");
 		rc = port_arg(s, argv[1], &port, err, errlen);
 		return rc ? rc : sim_bench_host(s, port, !strcmp(argv[2], "respond"), (uint32_t)ms,
 						err, errlen);

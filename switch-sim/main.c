@@ -42,6 +42,8 @@ static void usage(FILE *f)
 		"bench commands (SLOT: number, card name or slotN; PORT: number or host name):\n"
 		"  insert SLOT PROFILE SERIAL [NAME]   remove SLOT [--surprise]   button SLOT\n"
 		"  link PORT up|down   fault SLOT   reboot   host PORT respond [MS]|ignore\n"
+		"  host PORT setpci BB:DD.F OFFSET.{B,W,L}=VALUE (the host writes a PF it owns)\n"
+		"  host PORT sriov BB:DD.F NUMVFS (the host's PF driver enables NUMVFS VFs)\n"
 		"  dump PORT (the host's view in lspci -xxxx form)   status\n"
 		"  delay OPCODE MS (answers to OPCODE, e.g. unbind, get-functions, wait MS ms; 0 ends)\n"
 		"ENDPOINT: unix:PATH or tcp:127.0.0.1:PORT.\n"

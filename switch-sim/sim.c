@@ -1295,6 +1295,66 @@ int sim_read_config(const struct sim *s, const struct fmp_read_config_req *req, 
 	return 0;
 }
 
+/* A host's configuration write (its PF driver at work): only a PF bound to that host takes
+ * it, through the PF's write masks and SR-IOV rules; VF Enable or NumVFs changing makes
+ * its VFs appear or vanish in the view, as NUM_VFS tells the manager. */
+int sim_host_write_config(struct sim *s, uint8_t port, uint8_t bus, uint8_t devfn,
+			  unsigned off, unsigned size, uint32_t val, uint32_t *readback,
+			  char *err, size_t errlen)
+{
+	const struct sim_port *p = port_get(s, port);
+	const struct sim_vppb *v;
+	struct sim_slot *sl;
+	struct sim_pf *pf;
+	struct fmp_fn_addr fn;
+	unsigned vppb = 0;
+	uint16_t rid = 0, before;
+	int eff;
+
+	if (!p) {
+		snprintf(err, errlen, "no host port %u", port);
+		return -ENOENT;
+	}
+	if (sim_vswitch_decode(p->vs, bus, devfn, &vppb, &rid) != SIM_VSWITCH_BEHIND ||
+	    p->vppbs[vppb].state == FMP_BIND_UNBOUND || p->vppbs[vppb].vf != FMP_VF_NONE ||
+	    rid >= p->vppbs[vppb].n_fns) {
+		snprintf(err, errlen,
+			 "host %s: %02x:%02x.%u is not a PF bound to this host (only a host-owned "
+			 "PF's config space takes writes here)",
+			 p->name, bus, PCI_SLOT(devfn), PCI_FUNC(devfn));
+		return -EPERM;
+	}
+	v = &p->vppbs[vppb];
+	sl = &s->slots[v->slot];
+	fn = (struct fmp_fn_addr){ .slot = sl->number, .pf = (uint8_t)vppb_pf(v, rid),
+				   .vf = FMP_VF_NONE };
+	pf = &sl->card->pf[fn.pf];
+	if (!slot_powered(sl)) {
+		snprintf(err, errlen, "host %s: %02x:%02x.%u: the slot is powered off", p->name, bus,
+			 PCI_SLOT(devfn), PCI_FUNC(devfn));
+		return -EIO;
+	}
+	before = pf_num_vfs(pf);
+	eff = sim_cfg_write(pf->cfg, off, size, val);
+	if (eff < 0) {
+		snprintf(err, errlen, "offset 0x%x width %u: not a naturally aligned config-space "
+			 "register (width 1, 2 or 4, offset below 0x%x)", off, size, SIM_CFG_SIZE);
+		return eff;
+	}
+	if (readback)
+		*readback = size == 1 ? sim_cfg_read8(pf->cfg, off)
+			  : size == 2 ? sim_cfg_read16(pf->cfg, off) : sim_cfg_read32(pf->cfg, off);
+	if (pf_num_vfs(pf) != before) {
+		/* VFs that were enabled are gone (§9.3.3.3.1): none of them can be bound, the
+		 * host owns them with their PF */
+		if (pf->vfs)
+			memset(pf->vfs, 0, pf->total_vfs * sizeof(*pf->vfs));
+		emit(s, FMP_EV_NUM_VFS, FMP_EVR_NONE, p->number, (uint8_t)vppb, sl->number, &fn,
+		     pf_num_vfs(pf));
+	}
+	return 0;
+}
+
 /* ---- SET_NUM_VFS, BIND, UNBIND ---------------------------------------------------------- */
 
 int sim_set_num_vfs(struct sim *s, uint16_t slot, uint8_t pf_index, uint16_t num_vfs,

@@ -160,6 +160,18 @@ int sim_bench_reboot(struct sim *s, char *err, size_t errlen);
 int sim_bench_host(struct sim *s, uint8_t port, bool responds, uint32_t response_ms, char *err,
 		   size_t errlen);
 
+/* A configuration write by the simulated host itself (what its PF driver does, setpci):
+ * size 1, 2 or 4 bytes at off of bus/devfn in the host's view. Only a PF bound to that
+ * host (exclusive, mr-iov) takes it, through its write masks: read-only bits stay, RW1C
+ * bits clear, SR-IOV rules hold (NumVFs changes only with VF Enable clear). When the VFs
+ * in effect change (VF Enable, NumVFs) they appear in or leave the host view and
+ * FMP_EV_NUM_VFS is emitted (port and vPPB set). readback (may be NULL) gets the register
+ * after the write. 0 or -errno with err: -ENOENT (port), -EPERM (not a bound PF), -EIO
+ * (slot off), -EINVAL (size, alignment, offset). */
+int sim_host_write_config(struct sim *s, uint8_t port, uint8_t bus, uint8_t devfn,
+			  unsigned off, unsigned size, uint32_t val, uint32_t *readback,
+			  char *err, size_t errlen);
+
 /* The whole view of one host port in `lspci -xxxx` text (upstream bridge, downstream
  * bridges, bound functions, and the VFs a bound PF has enabled, with a bound VF's
  * identity), for `lspci -F`. */

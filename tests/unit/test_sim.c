@@ -516,6 +516,72 @@ static void test_mriov_rules(void **state)
 	assert_int_equal(rd16(buf, SIM_CFG_ECAP_MRIOV), PCI_EXT_CAP_ID_MRIOV);
 }
 
+/* The host's own config writes to a PF it owns (bench `host PORT setpci/sriov`): write
+ * masks hold, VF Enable brings the VFs into its view, NUM_VFS tells the manager. */
+static void test_host_write_config(void **state)
+{
+	struct fixture *f = *state;
+	const unsigned sr = SIM_CFG_ECAP_SRIOV;
+	const uint8_t bus = SIM_VPPB_BUS(2);
+	uint8_t buf[FMP_CONFIG_SPACE_SIZE];
+	struct fmp_event last;
+	char err[256];
+	uint32_t rb = 0;
+	size_t ev0;
+
+	assert_int_equal(do_bind(f, fn_pf(5, 2), 7, 2, NULL), 0);
+	/* nothing else in the view takes a host write through the bench */
+	assert_int_equal(sim_host_write_config(f->s, 7, SIM_USP_BUS + 1, PCI_DEVFN(2, 0),
+					       PCI_COMMAND, 2, 0, NULL, err, sizeof(err)), -EPERM);
+	assert_non_null(strstr(err, "not a PF bound to this host"));
+	assert_int_equal(sim_host_write_config(f->s, 7, bus, PCI_DEVFN(0, 1), PCI_COMMAND, 2, 0,
+					       NULL, err, sizeof(err)), -EPERM);
+	assert_int_equal(sim_host_write_config(f->s, 0, bus, 0, PCI_COMMAND, 2, 0, NULL, err,
+					       sizeof(err)), -EPERM);
+	assert_int_equal(sim_host_write_config(f->s, 7, bus, 0, sr + 1, 2, 0, NULL, err,
+					       sizeof(err)), -EINVAL);
+	/* TotalVFs is read-only */
+	assert_int_equal(sim_host_write_config(f->s, 7, bus, 0, sr + PCI_IOV_TOTALVF, 2, 5, &rb,
+					       err, sizeof(err)), 0);
+	assert_int_equal(rb, 32);
+	ev0 = f->n_ev;
+	assert_int_equal(sim_host_write_config(f->s, 7, bus, 0, sr + PCI_IOV_NUMVF, 2, 3, NULL,
+					       err, sizeof(err)), 0);
+	assert_int_equal(count_ev(f, ev0, FMP_EV_NUM_VFS, NULL), 0); /* VF Enable still off */
+	assert_int_equal(sim_host_write_config(f->s, 7, bus, 0, sr + PCI_IOV_CTRL, 2,
+					       PCI_IOV_CTRL_VFE | PCI_IOV_CTRL_MSE, NULL, err,
+					       sizeof(err)), 0);
+	assert_int_equal(count_ev(f, ev0, FMP_EV_NUM_VFS, &last), 1);
+	assert_int_equal(last.detail, 3);
+	assert_int_equal(last.port, 7);
+	assert_int_equal(last.vppb, 2);
+	assert_int_equal(last.fn.slot, 5);
+	assert_int_equal(last.fn.pf, 2);
+	/* NumVFs cannot change under VF Enable (§9.3.3.7) */
+	assert_int_equal(sim_host_write_config(f->s, 7, bus, 0, sr + PCI_IOV_NUMVF, 2, 8, &rb,
+					       err, sizeof(err)), 0);
+	assert_int_equal(rb, 3);
+	{
+		uint16_t off, st, rid;
+
+		assert_int_equal(host_read(f, 7, bus, 0, buf), 0);
+		off = rd16(buf, sr + PCI_IOV_OFFSET);
+		st = rd16(buf, sr + PCI_IOV_STRIDE);
+		rid = (uint16_t)(off + 2 * st);
+		assert_int_equal(host_read(f, 7, (uint8_t)(bus + (rid >> 8)), (uint8_t)rid, buf), 0);
+		assert_int_equal(rd16(buf, PCI_DEVICE_ID), 0x154c);
+		/* the chassis lists them too */
+		assert_int_equal(fn_state(f, fn_vf(5, 2, 2)), FMP_BIND_UNBOUND);
+		/* VF Enable off: they are gone */
+		assert_int_equal(sim_host_write_config(f->s, 7, bus, 0, sr + PCI_IOV_CTRL, 2, 0, NULL,
+						       err, sizeof(err)), 0);
+		assert_int_equal(host_read(f, 7, (uint8_t)(bus + (rid >> 8)), (uint8_t)rid, buf),
+				 -FMP_E_NO_SUCH_FUNCTION);
+		assert_int_equal(count_ev(f, ev0, FMP_EV_NUM_VFS, &last), 2);
+		assert_int_equal(last.detail, 0);
+	}
+}
+
 static void test_busy_idempotent(void **state)
 {
 	struct fixture *f = *state;
@@ -1828,6 +1894,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sriov_rules, setup_demo, teardown),
 		cmocka_unit_test_setup_teardown(test_exclusive_rules, setup_demo, teardown),
 		cmocka_unit_test_setup_teardown(test_mriov_rules, setup_mriov, teardown),
+		cmocka_unit_test_setup_teardown(test_host_write_config, setup_mriov, teardown),
 		cmocka_unit_test_setup_teardown(test_busy_idempotent, setup_demo, teardown),
 		cmocka_unit_test_setup_teardown(test_no_free_vppb, setup_mriov, teardown),
 		cmocka_unit_test_setup_teardown(test_link_down_refuses_bind, setup_demo, teardown),
