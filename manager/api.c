@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <json-c/json.h>
+#include <pci/header.h>
 
 #include "api.h"
 #include "control.h"
@@ -830,13 +831,17 @@ struct hv {
 	uint8_t port;
 	bool lspci;
 	uint32_t gen;
-	/* devices of the view, in bus order */
+	/* devices of the view: bridges, bound functions, then the VFs the host enabled */
 	struct hv_dev {
 		uint8_t bus, devfn;
+		int vppb;         /* index into the host's vppb[] for what is behind one, else -1 */
+		uint8_t pf;       /* behind a vPPB: the card's PF (of a VF: its PF) */
+		uint16_t vf;      /* FMP_VF_NONE but for a VF */
 		uint8_t cfg[FMP_CONFIG_SPACE_SIZE];
 		bool ok;
 	} *devs;
 	unsigned n_devs, outstanding;
+	bool vfs_read;        /* the second pass, the bound PFs' VFs, has been sent */
 	int failed;
 };
 
@@ -946,6 +951,22 @@ static void hv_answer(struct hv *x)
 				} else if (fn) {
 					json_object_array_add(fa, j_fn(x->d, fn));
 				}
+				/* and the VFs the host enabled on a PF it owns, where it sees them */
+				for (unsigned k = 0; fn && k < x->n_devs; k++) {
+					const struct hv_dev *hd = &x->devs[k];
+					struct fmp_fn_addr a = { .slot = v->fn.slot, .pf = hd->pf, .vf = hd->vf };
+					struct fm_fn *vf;
+					struct json_object *o2;
+
+					if (hd->vppb != (int)i || hd->vf == FMP_VF_NONE || !hd->ok ||
+					    !(vf = fm_inv_fn_by_addr(ch, &a)))
+						continue;
+					o2 = j_fn(x->d, vf);
+					snprintf(bdf, sizeof(bdf), "%02x:%02x.%u", hd->bus, hd->devfn >> 3,
+						 hd->devfn & 7u);
+					json_object_object_add(o2, "host_bdf", jstr(bdf));
+					json_object_array_add(fa, o2);
+				}
 				json_object_object_add(o, "functions", fa);
 			}
 			json_object_array_add(vs, o);
@@ -956,10 +977,31 @@ static void hv_answer(struct hv *x)
 	hv_free(x);
 }
 
+static void hv_read_from(struct hv *x, struct fm_chassis *ch, unsigned first);
+static int hv_add_vfs(struct hv *x);
+static int hv_dev_cmp(const void *a, const void *b);
+
 static void hv_step_done(struct hv *x)
 {
-	if (--x->outstanding == 0)
-		hv_answer(x);
+	struct fm_chassis *ch;
+	unsigned first = x->n_devs;
+
+	if (--x->outstanding)
+		return;
+	if (!x->vfs_read && !x->failed && hv_host(x, &ch)) {
+		x->vfs_read = true;
+		if (hv_add_vfs(x)) {
+			x->failed = -ENOMEM;
+		} else if (x->n_devs > first) {
+			x->outstanding = 1;
+			hv_read_from(x, ch, first);
+			hv_step_done(x);
+			return;
+		}
+	}
+	/* lspci's order, and the view's: by bus, then device and function */
+	qsort(x->devs, x->n_devs, sizeof(*x->devs), hv_dev_cmp);
+	hv_answer(x);
 }
 
 struct hv_read {
@@ -982,7 +1024,7 @@ static void on_hv_config(void *arg, int status, const struct fmp_msg *r)
 	hv_step_done(x);
 }
 
-static int hv_add(struct hv *x, uint8_t bus, uint8_t devfn)
+static int hv_add(struct hv *x, uint8_t bus, uint8_t devfn, int vppb, uint8_t pf, uint16_t vf)
 {
 	struct hv_dev *v = realloc(x->devs, (x->n_devs + 1) * sizeof(*v));
 
@@ -992,56 +1034,18 @@ static int hv_add(struct hv *x, uint8_t bus, uint8_t devfn)
 	memset(&v[x->n_devs], 0xff, sizeof(v[0]));
 	v[x->n_devs].bus = bus;
 	v[x->n_devs].devfn = devfn;
+	v[x->n_devs].vppb = vppb;
+	v[x->n_devs].pf = pf;
+	v[x->n_devs].vf = vf;
 	v[x->n_devs].ok = false;
 	x->n_devs++;
 	return 0;
 }
 
-static void on_hv_vh(void *arg, int status, const struct fmp_msg *r)
+/* READ_CONFIG of devs[first..]: each answer counts x->outstanding down. */
+static void hv_read_from(struct hv *x, struct fm_chassis *ch, unsigned first)
 {
-	struct hv *x = arg;
-	struct fm_chassis *ch;
-	struct fm_host *h;
-
-	if (status) {
-		x->failed = status;
-		hv_answer(x);
-		return;
-	}
-	h = hv_host(x, &ch);
-	if (!h) {
-		hv_answer(x);
-		return;
-	}
-	if (r->u.vh_resp.port != x->port) {
-		x->failed = FMP_E_BAD_FRAME; /* an answer about another host: do not believe it */
-		hv_answer(x);
-		return;
-	}
-	fm_inv_set_vh(ch, &r->u.vh_resp);
-	/* the host's view, as its enumeration walks it: upstream bridge, the downstream
-	 * bridges (device number = vPPB), then what is bound behind each */
-	if (hv_add(x, h->usp_bus, 0))
-		goto nomem;
-	for (unsigned i = 0; i < h->n_vppb_known; i++)
-		if (hv_add(x, (uint8_t)(h->usp_bus + 1), (uint8_t)(h->vppb[i].vppb << 3)))
-			goto nomem;
-	for (unsigned i = 0; i < h->n_vppb_known; i++) {
-		const struct fmp_vppb_info *v = &h->vppb[i];
-		struct fm_card *card;
-		unsigned nfn = 1;
-
-		if (v->bind_state != FMP_BIND_BOUND)
-			continue;
-		card = fm_inv_card_by_slot(ch, v->fn.slot);
-		if (card && card->sharing == FMP_SHARING_EXCLUSIVE)
-			nfn = card->n_pfs; /* the whole card: one multi-function device */
-		for (unsigned f = 0; f < nfn; f++)
-			if (hv_add(x, v->sec_bus, (uint8_t)f))
-				goto nomem;
-	}
-	x->outstanding = 1;
-	for (unsigned i = 0; i < x->n_devs; i++) {
+	for (unsigned i = first; i < x->n_devs; i++) {
 		struct hv_read *rd = calloc(1, sizeof(*rd));
 		struct fmp_msg m;
 		struct fm_switch *sw = fm_daemon_link(x->d, ch);
@@ -1069,6 +1073,89 @@ static void on_hv_vh(void *arg, int status, const struct fmp_msg *r)
 		}
 		x->outstanding++;
 	}
+}
+
+/* The second pass: a bound PF the host owns may have VFs its driver enabled (SR-IOV
+ * Control VF Enable, NumVFs, written by the host); they answer where First VF Offset and
+ * VF Stride put them from the PF's Routing ID (PCIe r5.0 §9.3.3.10-11), as read now. */
+static int hv_add_vfs(struct hv *x)
+{
+	unsigned n = x->n_devs;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct fm_pci_info info;
+		const struct fm_pci_sriov *sr = &info.sriov;
+		uint16_t pf_rid = (uint16_t)(x->devs[i].bus << 8 | x->devs[i].devfn);
+
+		if (x->devs[i].vppb < 0 || x->devs[i].vf != FMP_VF_NONE || !x->devs[i].ok ||
+		    fm_pci_decode(x->d->pci, x->devs[i].cfg, FMP_CONFIG_SPACE_SIZE, &info) ||
+		    !sr->present || !(sr->control & PCI_IOV_CTRL_VFE))
+			continue;
+		for (uint16_t k = 0; k < sr->num_vfs && k < sr->total_vfs; k++) {
+			uint16_t rid = (uint16_t)(pf_rid + sr->vf_offset + sr->vf_stride * k);
+
+			if (hv_add(x, (uint8_t)(rid >> 8), (uint8_t)rid, x->devs[i].vppb,
+				   x->devs[i].pf, k))
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static int hv_dev_cmp(const void *a, const void *b)
+{
+	const struct hv_dev *p = a, *q = b;
+
+	return (p->bus << 8 | p->devfn) - (q->bus << 8 | q->devfn);
+}
+
+static void on_hv_vh(void *arg, int status, const struct fmp_msg *r)
+{
+	struct hv *x = arg;
+	struct fm_chassis *ch;
+	struct fm_host *h;
+
+	if (status) {
+		x->failed = status;
+		hv_answer(x);
+		return;
+	}
+	h = hv_host(x, &ch);
+	if (!h) {
+		hv_answer(x);
+		return;
+	}
+	if (r->u.vh_resp.port != x->port) {
+		x->failed = FMP_E_BAD_FRAME; /* an answer about another host: do not believe it */
+		hv_answer(x);
+		return;
+	}
+	fm_inv_set_vh(ch, &r->u.vh_resp);
+	/* the host's view, as its enumeration walks it: upstream bridge, the downstream
+	 * bridges (device number = vPPB), then what is bound behind each */
+	if (hv_add(x, h->usp_bus, 0, -1, 0, FMP_VF_NONE))
+		goto nomem;
+	for (unsigned i = 0; i < h->n_vppb_known; i++)
+		if (hv_add(x, (uint8_t)(h->usp_bus + 1), (uint8_t)(h->vppb[i].vppb << 3), -1, 0,
+			   FMP_VF_NONE))
+			goto nomem;
+	for (unsigned i = 0; i < h->n_vppb_known; i++) {
+		const struct fmp_vppb_info *v = &h->vppb[i];
+		struct fm_card *card;
+		unsigned nfn = 1;
+
+		if (v->bind_state != FMP_BIND_BOUND)
+			continue;
+		card = fm_inv_card_by_slot(ch, v->fn.slot);
+		if (card && card->sharing == FMP_SHARING_EXCLUSIVE)
+			nfn = card->n_pfs; /* the whole card: one multi-function device */
+		for (unsigned f = 0; f < nfn; f++)
+			if (hv_add(x, v->sec_bus, (uint8_t)f, (int)i, nfn > 1 ? (uint8_t)f : v->fn.pf,
+				   FMP_VF_NONE))
+				goto nomem;
+	}
+	x->outstanding = 1;
+	hv_read_from(x, ch, 0);
 	hv_step_done(x);
 	return;
 nomem:

@@ -48,7 +48,8 @@ static void print_usp(struct json_object *usp)
 
 static void print_vppb(struct json_object *v, bool last)
 {
-	struct json_object *fn = ctl_jobj(v, "function");
+	struct json_object *fn = ctl_jobj(v, "function"), *fns;
+	size_t n;
 	const char *state = ctl_jstr(v, "state");
 	int64_t bus;
 	int link = ctl_jbool(v, "link_active");
@@ -73,13 +74,22 @@ static void print_vppb(struct json_object *v, bool last)
 	putchar('\n');
 	if (!fn)
 		return;
-	ctl_printf("  %s  \\- ", last ? " " : "|");
-	if (ctl_jstr(fn, "host_bdf"))
-		ctl_printf("%s", ctl_jstr(fn, "host_bdf"));
-	else
-		ctl_printf("%s:00.0", busb);
-	ctl_printf("  %s  [%s] %s\n", ctl_fmt_fn(fn, false, fnb, sizeof(fnb)),
-	           ctl_fmt_ids(fn, num, sizeof(num)), ctl_fmt_name(fn, name, sizeof(name)));
+	/* everything behind the vPPB (an exclusive card's PFs, the VFs a host-owned PF
+	 * enabled); a daemon without "functions" gives the bound function alone */
+	fns = ctl_jarr(v, "functions");
+	n = fns && json_object_array_length(fns) ? json_object_array_length(fns) : 1;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *f = fns && json_object_array_length(fns) ?
+						json_object_array_get_idx(fns, i) : fn;
+
+		ctl_printf("  %s  %s ", last ? " " : "|", i + 1 == n ? "\\-" : "+-");
+		if (ctl_jstr(f, "host_bdf"))
+			ctl_printf("%s", ctl_jstr(f, "host_bdf"));
+		else
+			ctl_printf("%s:00.0", busb);
+		ctl_printf("  %s  [%s] %s\n", ctl_fmt_fn(f, false, fnb, sizeof(fnb)),
+		           ctl_fmt_ids(f, num, sizeof(num)), ctl_fmt_name(f, name, sizeof(name)));
+	}
 }
 
 int ctl_cmd_vh(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv)
