@@ -68,6 +68,7 @@ struct sim_slot {
 	uint8_t n_buses;      /* buses reserved for the card's routing IDs */
 	struct sim_cfg *port; /* the physical downstream port: slot and link registers */
 	struct sim_card *card;/* NULL: empty */
+	bool held_off;        /* powered off by the manager (PORT_CONTROL): an insert leaves it off */
 };
 
 struct sim_pending;
@@ -474,9 +475,14 @@ static int slot_build_port(struct sim_slot *sl, char *err, size_t errlen)
 	rc = sim_cfg_build_dsp(&pp, &sl->port, err, errlen);
 	if (rc)
 		return rc;
+	/* an empty slot is unpowered (Power Controller Control 1 = off, §7.5.3.10); a reset
+	 * ends the manager's hold */
+	sl->held_off = false;
 	if (sl->card) {
 		sim_cfg_slot_set_presence(sl->port, true);
 		slot_power_on(sl);
+	} else {
+		slot_power_off(sl);
 	}
 	return 0;
 }
@@ -1583,10 +1589,12 @@ int sim_port_control(struct sim *s, const struct fmp_port_control_req *req,
 		}
 		break;
 	case FMP_PC_SLOT_POWER_OFF:
+		sl->held_off = true;
 		if (!(sim_cfg_slot_control(sl->port) & PCI_EXP_SLTCTL_PWRC))
 			slot_cut_power(s, sl);
 		break;
 	case FMP_PC_SLOT_POWER_ON:
+		sl->held_off = false;
 		if (!slot_powered(sl))
 			slot_power_on(sl);
 		break;
@@ -1691,9 +1699,11 @@ int sim_bench_insert(struct sim *s, uint16_t slot, const char *profile, const ch
 	rc = card_new(p, dsn, name, &sl->card, err, errlen);
 	if (rc)
 		return rc;
-	/* the card seats: Presence Detect, slot power, the link trains (§6.7.3.3) */
+	/* the card seats: Presence Detect, slot power, the link trains (§6.7.3.3) — unless
+	 * the manager holds the slot off, which only its PORT_CONTROL power-on ends */
 	sim_cfg_slot_set_presence(sl->port, true);
-	slot_power_on(sl);
+	if (!sl->held_off)
+		slot_power_on(sl);
 	emit(s, FMP_EV_SLOT_PRESENCE, FMP_EVR_MANAGED, FMP_PORT_NONE, FMP_VPPB_NONE, slot, NULL, 1);
 	return 0;
 }

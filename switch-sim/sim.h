@@ -126,7 +126,8 @@ int sim_unbind(struct sim *s, const struct fmp_unbind_req *req, sim_unbind_cb cb
 /* Host link disable/enable/reset, slot power off/on. Link down surprise-removes nothing
  * (the vPPBs stay bound, as a virtual switch does), but the host sees the link drop and
  * binds are refused; power off releases the card's functions (UNBIND_DONE, reason
- * FMP_EVR_FAULT) and resets the card (FMP_EV_NUM_VFS 0 for PFs that had VFs). Emits
+ * FMP_EVR_FAULT) and resets the card (FMP_EV_NUM_VFS 0 for PFs that had VFs), and holds
+ * the slot off — a card inserted later stays unpowered — until power on. Emits
  * FMP_EV_LINK_STATE on a change (reset of an up link: down then up). */
 int sim_port_control(struct sim *s, const struct fmp_port_control_req *req,
 		     struct fmp_port_control_resp *out);
@@ -134,7 +135,8 @@ int sim_port_control(struct sim *s, const struct fmp_port_control_req *req,
 /* ---- bench: what a person does to the hardware ----------------------------------------- */
 
 /* Inserts a card (profile from the chassis's profiles dir, serial as "00-1b-..." or a
- * number, name may be NULL) into an empty slot: presence, power, link; FMP_EV_SLOT_PRESENCE
+ * number, name may be NULL) into an empty slot (unpowered while empty): presence, then
+ * power and link unless PORT_CONTROL holds the slot off; FMP_EV_SLOT_PRESENCE
  * detail 1 (reason managed). 0 or -errno with err: -ENOENT (no slot, no profile), -EBUSY
  * (occupied), -EINVAL (serial, name), -EEXIST (serial or name in use), -ENOSPC (the card's
  * routing IDs need more chassis buses than the slot has). */

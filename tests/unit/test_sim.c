@@ -582,6 +582,39 @@ static void test_host_write_config(void **state)
 	}
 }
 
+/* Physical slot power (PCIe r5.0 §7.5.3.10, Power Controller Control 1 = off): an empty
+ * slot is unpowered; a card inserted is powered as it seats, unless the manager turned
+ * the slot off (PORT_CONTROL), which holds until it turns it on again. */
+static void test_slot_power_empty_and_held_off(void **state)
+{
+	struct fixture *f = *state;
+	struct fmp_port_control_req pc = { .op = FMP_PC_SLOT_POWER_OFF, .index = 9 };
+	struct fmp_port_control_resp pr;
+	char err[256];
+
+	assert_false(slot_flags(f, 9) & FMP_SLOT_F_POWER_ON);
+	assert_true(slot_flags(f, 6) & FMP_SLOT_F_POWER_ON);
+	/* an insert into an empty slot powers it */
+	assert_int_equal(sim_bench_insert(f->s, 9, "intel-82599", "7", NULL, err, sizeof(err)), 0);
+	assert_true(slot_flags(f, 9) & FMP_SLOT_F_POWER_ON);
+	assert_true(slot_flags(f, 9) & FMP_SLOT_F_DLL_ACTIVE);
+	/* the manager powers it off; the card is pulled and put back: it stays off */
+	assert_int_equal(sim_port_control(f->s, &pc, &pr), 0);
+	assert_false(pr.flags & FMP_SLOT_F_POWER_ON);
+	assert_int_equal(sim_bench_remove(f->s, 9, false, err, sizeof(err)), 0);
+	assert_false(slot_flags(f, 9) & FMP_SLOT_F_POWER_ON);
+	assert_int_equal(sim_bench_insert(f->s, 9, "intel-82599", "7", NULL, err, sizeof(err)), 0);
+	assert_false(slot_flags(f, 9) & FMP_SLOT_F_POWER_ON);
+	assert_false(slot_flags(f, 9) & FMP_SLOT_F_DLL_ACTIVE);
+	assert_true(slot_flags(f, 9) & FMP_SLOT_F_PRESENT);
+	assert_int_equal(do_bind(f, fn_pf(9, 0), 7, FMP_VPPB_ANY, NULL), -FMP_E_POWER);
+	/* until the manager turns it on */
+	pc.op = FMP_PC_SLOT_POWER_ON;
+	assert_int_equal(sim_port_control(f->s, &pc, &pr), 0);
+	assert_true(pr.flags & FMP_SLOT_F_POWER_ON);
+	assert_true(slot_flags(f, 9) & FMP_SLOT_F_DLL_ACTIVE);
+}
+
 static void test_busy_idempotent(void **state)
 {
 	struct fixture *f = *state;
@@ -1895,6 +1928,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_exclusive_rules, setup_demo, teardown),
 		cmocka_unit_test_setup_teardown(test_mriov_rules, setup_mriov, teardown),
 		cmocka_unit_test_setup_teardown(test_host_write_config, setup_mriov, teardown),
+		cmocka_unit_test_setup_teardown(test_slot_power_empty_and_held_off, setup_mriov, teardown),
 		cmocka_unit_test_setup_teardown(test_busy_idempotent, setup_demo, teardown),
 		cmocka_unit_test_setup_teardown(test_no_free_vppb, setup_mriov, teardown),
 		cmocka_unit_test_setup_teardown(test_link_down_refuses_bind, setup_demo, teardown),
