@@ -17,6 +17,7 @@ struct conn {
 	uint32_t max_payload;
 	bool server;
 	bool closing;
+	bool draining; /* closing by shutdown: the queued writes go first */
 	int reason;
 	uint8_t rbuf[64 * 1024];
 };
@@ -39,6 +40,12 @@ static void on_handle_closed(uv_handle_t *h)
 
 static void close_with(struct conn *c, int reason)
 {
+	if (c->draining && !uv_is_closing((uv_handle_t *)c->stream)) {
+		/* no more waiting for the peer to read: the pending shutdown is cancelled */
+		c->draining = false;
+		uv_close((uv_handle_t *)c->stream, on_handle_closed);
+		return;
+	}
 	if (c->closing)
 		return;
 	c->closing = true;
@@ -72,7 +79,38 @@ static void on_shutdown(uv_shutdown_t *req, int status)
 
 	(void)status;
 	free(req);
-	uv_close((uv_handle_t *)c->stream, on_handle_closed);
+	c->draining = false;
+	if (!uv_is_closing((uv_handle_t *)c->stream)) /* not closed meanwhile (conn_close) */
+		uv_close((uv_handle_t *)c->stream, on_handle_closed);
+}
+
+/* Closes once what is queued has been written: shutdown completes after the pending
+ * writes (libuv), where uv_close alone would cancel them. */
+static void drain_with(struct conn *c, int reason, uv_shutdown_t *req)
+{
+	c->closing = true;
+	c->reason = reason;
+	uv_read_stop(c->stream);
+	if (uv_shutdown(req, c->stream, on_shutdown)) {
+		free(req);
+		uv_close((uv_handle_t *)c->stream, on_handle_closed);
+	} else {
+		c->draining = true;
+	}
+}
+
+void conn_close_drain(struct conn *c)
+{
+	uv_shutdown_t *req;
+
+	if (c->closing)
+		return;
+	req = calloc(1, sizeof(*req));
+	if (!req) {
+		close_with(c, 0);
+		return;
+	}
+	drain_with(c, 0, req);
 }
 
 /* A header we cannot trust ends the connection. When its magic was right, the header's
@@ -88,13 +126,7 @@ static void close_bad_header(struct conn *c, const struct fmp_hdr *h, int rc)
 		close_with(c, rc);
 		return;
 	}
-	c->closing = true;
-	c->reason = rc;
-	uv_read_stop(c->stream);
-	if (uv_shutdown(req, c->stream, on_shutdown)) {
-		free(req);
-		uv_close((uv_handle_t *)c->stream, on_handle_closed);
-	}
+	drain_with(c, rc, req);
 }
 
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)

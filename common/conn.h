@@ -41,6 +41,9 @@ size_t conn_write_queue(const struct conn *c);
 
 /* Starts closing; on_close follows (from the loop, not from inside this call). */
 void conn_close(struct conn *c);
+/* Like conn_close, but the messages already queued are written first (a switch going
+ * down still delivers the answers it gave); on_close follows. */
+void conn_close_drain(struct conn *c);
 bool conn_closing(const struct conn *c);
 
 void conn_set_arg(struct conn *c, void *arg);

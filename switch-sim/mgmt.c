@@ -426,8 +426,10 @@ void sim_mgmt_event(struct sim_mgmt *m, const struct fmp_event *ev)
 
 void sim_mgmt_drop_all(struct sim_mgmt *m)
 {
+	/* what the switch said before going down (the reset event, the answers to pending
+	 * managed unbinds) still reaches a manager that is slow to read */
 	for (struct mconn *mc = m->conns; mc; mc = mc->next)
-		conn_close(mc->c);
+		conn_close_drain(mc->c);
 }
 
 static void on_server_closed(uv_handle_t *h)

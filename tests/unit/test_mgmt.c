@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include <cmocka.h>
 #include <pci/pci.h>
@@ -1345,6 +1347,96 @@ static void test_drop_all_after_reboot(void **state)
 	assert_int_equal(sim_mgmt_connections(f->m), 1);
 }
 
+/* A manager that is slow to read when the switch reboots: the answers queued for it, the
+ * pending managed unbind's among them, still reach it before the link drops (the close
+ * drains what was written), not only what the socket took at once. */
+static void raw_send(struct fixture *f, int fd, struct fmp_msg *m)
+{
+	struct fmp_buf b;
+	size_t off = 0;
+
+	m->hdr.tag = ++f->next_tag;
+	fmp_buf_init(&b);
+	assert_int_equal(fmp_msg_encode(m, &b), 0);
+	while (off < b.len) {
+		ssize_t w = write(fd, b.data + off, b.len - off);
+
+		if (w > 0)
+			off += (size_t)w;
+		else
+			uv_run(&f->loop, UV_RUN_NOWAIT); /* the switch reads, the buffer drains */
+	}
+	fmp_buf_release(&b);
+}
+
+static void test_reboot_drains_queued_answers(void **state)
+{
+	struct fixture *f = *state;
+	struct client *cl = manager(f);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct fmp_reasm *ra = fmp_reasm_new(FMP_MAX_PAYLOAD_DEFAULT);
+	struct fmp_msg m = mk(FMP_OP_HELLO);
+	uint8_t buf[65536];
+	bool eof = false, answered = false;
+	uint32_t t_unbind;
+	char err[128];
+	int fd;
+
+	assert_non_null(ra);
+	assert_int_equal(sim_bench_host(f->s, WEB1, false, 0, err, sizeof(err)), 0);
+	assert_int_equal(set_num_vfs(cl, NIC, 0, 63, NULL), 0);
+	assert_int_equal(do_bind(cl, NIC, 0, 0, WEB1, FMP_VPPB_ANY, NULL), 0);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", f->ep.path);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	RUN_UNTIL(f, sim_mgmt_connections(f->m) == 2);
+	m.u.hello_req.min_version = FMP_VERSION_MIN;
+	m.u.hello_req.max_version = FMP_VERSION_MAX;
+	m.u.hello_req.max_payload = FMP_MAX_PAYLOAD_DEFAULT;
+	strcpy(m.u.hello_req.client, "slow reader");
+	raw_send(f, fd, &m);
+	/* answers of a few KiB each, far more than the socket buffers hold, never read */
+	for (int i = 0; i < 600; i++) {
+		m = mk(FMP_OP_GET_FUNCTIONS);
+		m.u.functions_req.slot = NIC;
+		raw_send(f, fd, &m);
+	}
+	m = mk(FMP_OP_UNBIND);
+	m.u.unbind_req.fn = (struct fmp_fn_addr){.slot = NIC, .pf = 0, .vf = 0};
+	m.u.unbind_req.mode = FMP_UNBIND_MANAGED;
+	raw_send(f, fd, &m);
+	t_unbind = f->next_tag;
+	RUN_UNTIL(f, vppb_state(f, WEB1, 0) == FMP_BIND_UNBINDING);
+
+	assert_int_equal(sim_bench_reboot(f->s, err, sizeof(err)), 0);
+	sim_mgmt_drop_all(f->m);
+	/* now the manager reads: everything up to the unbind's answer, then EOF */
+	f->timed_out = false;
+	uv_timer_start(&f->watchdog, on_watchdog, WATCHDOG_MS, 0);
+	while (!eof && !f->timed_out) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		struct fmp_hdr h;
+		const uint8_t *payload;
+
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+			eof = true;
+		} else if (n > 0) {
+			assert_int_equal(fmp_reasm_feed(ra, buf, (size_t)n), 0);
+			while (fmp_reasm_next(ra, &h, &payload) == 0)
+				if (h.tag == t_unbind && h.opcode == FMP_OP_UNBIND)
+					answered = true;
+		}
+		uv_run(&f->loop, UV_RUN_NOWAIT);
+	}
+	uv_timer_stop(&f->watchdog);
+	close(fd);
+	fmp_reasm_free(ra);
+	assert_true(eof);
+	assert_true(answered);
+	RUN_UNTIL(f, sim_mgmt_connections(f->m) == 0);
+}
+
 static void on_refused(uv_stream_t *s, int status, void *arg)
 {
 	int *out = arg;
@@ -1456,6 +1548,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fault_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_same_seed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drop_all_after_reboot, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reboot_drains_queued_answers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_with_connections, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_with_pending_unbind_leaks, setup,
 						teardown),
