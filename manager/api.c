@@ -978,19 +978,20 @@ static void hv_answer(struct hv *x)
 }
 
 static void hv_read_from(struct hv *x, struct fm_chassis *ch, unsigned first);
-static int hv_add_vfs(struct hv *x);
+static int hv_add_vfs(struct hv *x, const struct fm_host *h);
 static int hv_dev_cmp(const void *a, const void *b);
 
 static void hv_step_done(struct hv *x)
 {
 	struct fm_chassis *ch;
+	struct fm_host *h;
 	unsigned first = x->n_devs;
 
 	if (--x->outstanding)
 		return;
-	if (!x->vfs_read && !x->failed && hv_host(x, &ch)) {
+	if (!x->vfs_read && !x->failed && (h = hv_host(x, &ch))) {
 		x->vfs_read = true;
-		if (hv_add_vfs(x)) {
+		if (hv_add_vfs(x, h)) {
 			x->failed = -ENOMEM;
 		} else if (x->n_devs > first) {
 			x->outstanding = 1;
@@ -1078,24 +1079,34 @@ static void hv_read_from(struct hv *x, struct fm_chassis *ch, unsigned first)
 /* The second pass: a bound PF the host owns may have VFs its driver enabled (SR-IOV
  * Control VF Enable, NumVFs, written by the host); they answer where First VF Offset and
  * VF Stride put them from the PF's Routing ID (PCIe r5.0 §9.3.3.10-11), as read now. */
-static int hv_add_vfs(struct hv *x)
+static int hv_add_vfs(struct hv *x, const struct fm_host *h)
 {
 	unsigned n = x->n_devs;
 
 	for (unsigned i = 0; i < n; i++) {
 		struct fm_pci_info info;
 		const struct fm_pci_sriov *sr = &info.sriov;
-		uint16_t pf_rid = (uint16_t)(x->devs[i].bus << 8 | x->devs[i].devfn);
+		uint32_t pf_rid = (uint32_t)x->devs[i].bus << 8 | x->devs[i].devfn;
+		unsigned sub = 0;
 
-		if (x->devs[i].vppb < 0 || x->devs[i].vf != FMP_VF_NONE || !x->devs[i].ok ||
+		if (x->devs[i].vppb < 0 || x->devs[i].vppb >= (int)h->n_vppb_known ||
+		    x->devs[i].vf != FMP_VF_NONE || !x->devs[i].ok ||
 		    fm_pci_decode(x->d->pci, x->devs[i].cfg, FMP_CONFIG_SPACE_SIZE, &info) ||
 		    !sr->present || !(sr->control & PCI_IOV_CTRL_VFE))
 			continue;
-		for (uint16_t k = 0; k < sr->num_vfs && k < sr->total_vfs; k++) {
-			uint16_t rid = (uint16_t)(pf_rid + sr->vf_offset + sr->vf_stride * k);
+		/* only where the host can reach: up to the vPPB's Subordinate Bus Number, so a
+		 * switch reporting absurd NumVFs cannot make this read past the vPPB */
+		for (unsigned j = 0; j < n; j++)
+			if (x->devs[j].vppb < 0 && x->devs[j].ok && x->devs[j].bus == h->usp_bus + 1 &&
+			    x->devs[j].devfn == (uint8_t)(h->vppb[x->devs[i].vppb].vppb << 3))
+				sub = x->devs[j].cfg[PCI_SUBORDINATE_BUS];
+		for (uint32_t k = 0; k < sr->num_vfs && k < sr->total_vfs; k++) {
+			uint32_t rid = pf_rid + sr->vf_offset + (uint32_t)sr->vf_stride * k;
 
+			if (rid >> 8 > sub || (!sr->vf_stride && k))
+				break; /* past the bus range, or stride 0: one VF (§9.3.3.11) */
 			if (hv_add(x, (uint8_t)(rid >> 8), (uint8_t)rid, x->devs[i].vppb,
-				   x->devs[i].pf, k))
+				   x->devs[i].pf, (uint16_t)k))
 				return -ENOMEM;
 		}
 	}

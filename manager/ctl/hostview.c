@@ -82,7 +82,10 @@ static void print_vppb(struct json_object *v, bool last)
 		struct json_object *f = fns && json_object_array_length(fns) ?
 						json_object_array_get_idx(fns, i) : fn;
 
-		ctl_printf("  %s  %s ", last ? " " : "|", i + 1 == n ? "\\-" : "+-");
+		if (i + 1 == n) /* the tree's glyphs in the format: arguments print escaped */
+			ctl_printf("  %s  \\- ", last ? " " : "|");
+		else
+			ctl_printf("  %s  +- ", last ? " " : "|");
 		if (ctl_jstr(f, "host_bdf"))
 			ctl_printf("%s", ctl_jstr(f, "host_bdf"));
 		else
