@@ -1234,7 +1234,8 @@ static void m_lspci(struct fm_rpc_call *call, struct json_object *params, void *
 
 /* ---- mutating methods ------------------------------------------------------------------ */
 
-/* A mutating call in flight: answered and audited when the engine is done. */
+/* A mutating call in flight: the engine writes its audit record (with the intent, or before
+ * answering when nothing is written), then answers it. */
 struct mcall {
 	struct fm_daemon *d;
 	struct fm_rpc_call *call;
@@ -1249,6 +1250,7 @@ static void audit_done(void *arg, int rc)
 	(void)rc;
 }
 
+/* A call refused before the engine saw it. */
 static void audit(struct fm_daemon *d, const struct fm_rpc_peer *peer, const char *method,
 		  const char *params, const char *result, const char *message)
 {
@@ -1265,13 +1267,24 @@ static void audit(struct fm_daemon *d, const struct fm_rpc_peer *peer, const cha
 		fm_log(d, FM_LOG_ERR, "audit record lost: %s", fm_store_last_error(d->store));
 }
 
+/* The record the engine writes for mc (its result is the engine's). */
+static struct fm_store_audit mcall_audit(const struct mcall *mc)
+{
+	struct fm_store_audit a = {0};
+
+	a.uid = mc->peer.uid;
+	a.gid = mc->peer.gid;
+	a.pid = mc->peer.pid;
+	a.method = mc->method;
+	a.params = mc->params;
+	return a;
+}
+
 static void mcall_done(void *arg, bool ok, enum fm_rpc_code code, const char *message,
 		       struct json_object *obj)
 {
 	struct mcall *mc = arg;
 
-	audit(mc->d, &mc->peer, mc->method, mc->params, ok ? "ok" : fm_rpc_code_name(code),
-	      ok ? "" : message);
 	if (ok)
 		fm_rpc_reply_result(mc->call, obj);
 	else
@@ -1319,8 +1332,12 @@ static void m_assign(struct fm_rpc_call *call, struct json_object *params, void 
 		return;
 	}
 	mc = mcall_new(d, call, params, "assign");
-	if (mc)
+	if (mc) {
+		struct fm_store_audit a = mcall_audit(mc);
+
+		req.audit = &a;
 		fm_engine_assign(d->engine, &req, mcall_done, mc);
+	}
 }
 
 static void m_unassign(struct fm_rpc_call *call, struct json_object *params, void *ctx)
@@ -1348,18 +1365,25 @@ static void m_unassign(struct fm_rpc_call *call, struct json_object *params, voi
 	req.mode = mode && !strcmp(mode, "surprise") ? FMP_UNBIND_SURPRISE : FMP_UNBIND_MANAGED;
 	req.timeout_ms = (uint32_t)timeout;
 	mc = mcall_new(d, call, params, "unassign");
-	if (mc)
+	if (mc) {
+		struct fm_store_audit a = mcall_audit(mc);
+
+		req.audit = &a;
 		fm_engine_unassign(d->engine, &req, mcall_done, mc);
+	}
 }
 
 static void on_denied(void *ctx, const struct fm_rpc_peer *peer, const char *method,
-		      const char *reason)
+		      struct json_object *params, const char *reason)
 {
 	struct fm_daemon *d = ctx;
 
 	fm_log(d, FM_LOG_INFO, "denied %s to uid %u pid %d: %s", method, (unsigned)peer->uid,
 	       (int)peer->pid, reason);
-	audit(d, peer, method, NULL, "permission-denied", reason);
+	/* API.md: every mutating call, allowed or not, is audited with its params */
+	audit(d, peer, method,
+	      params ? json_object_to_json_string_ext(params, JSON_C_TO_STRING_PLAIN) : NULL,
+	      "permission-denied", reason);
 }
 
 /* ---- hooks ---------------------------------------------------------------------------- */

@@ -52,7 +52,6 @@ struct fm_op {
 	bool changed;
 	struct fm_op *next; /* queue of operations waiting for the same function */
 	struct fm_op *ready_next;
-	bool switch_done;   /* the switch did it: a store failure after this is logged, not returned */
 	bool pending;       /* acknowledged as stored; the switch is told by reconciliation */
 	bool store_failed;  /* the switch acted but the store did not record it */
 	/* the request as the caller named it, resolved again after a wait for discovery */
@@ -67,6 +66,15 @@ struct fm_op {
 	unsigned vh_tries;  /* GET_VH asked after an unanswered UNBIND */
 	struct fm_op *park_next;
 	bool vetted;        /* the pre-assign / pre-unassign hooks allowed it */
+	/* the caller's audit record (audit.method NULL: none), written with the operation's
+	 * first intent write so that no answered call lacks its durable record */
+	struct fm_store_audit audit;
+	char audit_method[16];
+	int64_t audit_id;       /* its row once staged; 0 before, or when that batch rolled back */
+	bool audit_committed;   /* the row exists on disk */
+	bool audit_ok;          /* the result staged in the row: ok, else op->code */
+	unsigned audit_writes;  /* audit writes staged, not yet committed */
+	bool answering;         /* op_finish ran: answer once audit_writes is 0 */
 };
 
 struct queue {
@@ -430,8 +438,82 @@ static const char *result_state(const struct fm_op *op)
 	return op->dry_run && op->changed ? "bound" : op->pending ? "unbinding" : "free";
 }
 
-/* Answers the caller, frees op and starts the next operation on the same function. */
+/* ---- audit ------------------------------------------------------------------------------ */
+
+static void op_answer(struct fm_op *op);
+
+static void audit_written(void *arg, int rc)
+{
+	struct fm_op *op = arg;
+
+	op->audit_writes--;
+	if (rc) {
+		fm_log(op->e->d, FM_LOG_ERR, "%s %s: audit record not stored: %s", op->audit_method,
+		       op->fn_name[0] ? op->fn_name : op->req_function, fm_store_last_error(op->e->d->store));
+		if (!op->audit_committed)
+			op->audit_id = 0;
+	} else {
+		op->audit_committed = true;
+	}
+	if (op->answering && op->audit_writes == 0)
+		op_answer(op);
+}
+
+/* Stages the audit record with the operation's result as it stands: appended the first
+ * time, its result replaced after. */
+static int audit_stage(struct fm_op *op)
+{
+	struct fm_store *s = op->e->d->store;
+	const char *result = op->ok ? "ok" : fm_rpc_code_name(op->code);
+	const char *msg = op->ok ? "" : op->msg;
+	int rc;
+
+	if (op->audit_id) {
+		rc = fm_store_audit_set_result(s, op->audit_id, result, msg, audit_written, op);
+	} else {
+		struct fm_store_audit a = op->audit;
+
+		a.result = result;
+		a.message = msg;
+		rc = fm_store_audit_append(s, &a, audit_written, op);
+		if (!rc)
+			op->audit_id = fm_store_audit_last_id(s);
+	}
+	if (rc) {
+		fm_log(op->e->d, FM_LOG_ERR, "%s %s: audit record lost: %s", op->audit_method,
+		       op->fn_name[0] ? op->fn_name : op->req_function, fm_store_last_error(s));
+		return rc;
+	}
+	op->audit_writes++;
+	op->audit_ok = op->ok;
+	return 0;
+}
+
+/* Before an operation's first intent write: its audit record goes into the same batch, and
+ * first, so that its commit callback runs before the intent's. False: op refused. */
+static bool audit_begin(struct fm_op *op)
+{
+	if (!op->audit.method || op->audit_id)
+		return true;
+	if (audit_stage(op) == 0)
+		return true;
+	op_fail(op, FM_RPC_E_INTERNAL, NULL, "intent store: %s", fm_store_last_error(op->e->d->store));
+	return false;
+}
+
+/* The operation is decided (op->ok/code/msg): its audit record is made to say so, and the
+ * caller is answered once that is durable. */
 static void op_finish(struct fm_op *op)
+{
+	if (op->audit.method && (!op->audit_id || op->audit_ok != op->ok))
+		audit_stage(op); /* a failure is logged; the answer goes all the same */
+	op->answering = true;
+	if (op->audit_writes == 0)
+		op_answer(op);
+}
+
+/* Answers the caller, frees op and starts the next operation on the same function. */
+static void op_answer(struct fm_op *op)
 {
 	struct fm_engine *e = op->e;
 	struct queue *q = fm_index_get(e->queues, op->key);
@@ -497,6 +579,7 @@ static void op_finish(struct fm_op *op)
 	}
 	json_object_put(op->actions);
 	e->n_ops--;
+	free((char *)op->audit.params);
 	free(op);
 	if (next)
 		op_start_later(e, next);
@@ -757,6 +840,18 @@ static struct fm_op *op_new(struct fm_engine *e, enum op_kind kind, fm_op_done d
 	return op;
 }
 
+/* Keeps a copy of the caller's audit record (params NULL if it cannot be copied). */
+static void op_set_audit(struct fm_op *op, const struct fm_store_audit *a)
+{
+	if (!a || !a->method)
+		return;
+	op->audit = *a;
+	snprintf(op->audit_method, sizeof(op->audit_method), "%s", a->method);
+	op->audit.method = op->audit_method;
+	op->audit.params = a->params ? strdup(a->params) : NULL;
+	op->audit.result = op->audit.message = NULL;
+}
+
 /* Fills the op's binding key from a resolved function (canonical for exclusive cards). */
 static void op_bind_fn(struct fm_op *op, const struct fm_fn *fn)
 {
@@ -776,13 +871,22 @@ static void op_bind_fn(struct fm_op *op, const struct fm_fn *fn)
 static void refuse(struct fm_op *op, enum fm_rpc_code code, const char *fmt, const char *a,
 		   const char *b)
 {
-	char msg[256];
+	if (!op->audit.method) {
+		char msg[256];
 
-	snprintf(msg, sizeof(msg), fmt, a, b);
-	if (op->done)
-		op->done(op->arg, false, code, msg, NULL);
-	json_object_put(op->actions);
-	free(op);
+		snprintf(msg, sizeof(msg), fmt, a, b);
+		if (op->done)
+			op->done(op->arg, false, code, msg, NULL);
+		json_object_put(op->actions);
+		free(op);
+		return;
+	}
+	/* answered once its audit record is durable: counted as running until then */
+	op->ok = false;
+	op->code = code;
+	snprintf(op->msg, sizeof(op->msg), fmt, a, b);
+	op->e->n_ops++;
+	op_finish(op);
 }
 
 /* ---- asking the switch what became of a request left unanswered ------------------------ */
@@ -892,19 +996,29 @@ static void op_stored(void *arg, int rc)
 {
 	struct fm_op *op = arg;
 
-	if (rc && op->switch_done) {
-		/* the fabric changed as asked; only its record did not: say so in the log and
-		 * the answer ("stored": false), and reconciliation rewrites the record from the
-		 * switch on the next contact */
-		fm_log(op->e->d, FM_LOG_ERR, "%s: done on the switch, but the intent store failed: %s",
-		       op->fn_name, fm_store_last_error(op->e->d->store));
-		op->store_failed = true;
-		op_finish(op);
-	} else if (rc) {
+	if (rc)
 		op_store_fail(op, rc);
-	} else {
+	else
 		op_finish(op);
-	}
+}
+
+/* The switch confirmed an operation already answered: its record's commit failed. */
+static void confirm_stored(void *arg, int rc)
+{
+	struct fm_engine *e = arg;
+
+	if (rc)
+		fm_log(e->d, FM_LOG_ERR, "intent store: recording a state the switch confirmed: %s; "
+		       "reconciliation rewrites it from the switch", fm_store_last_error(e->d->store));
+}
+
+/* The switch confirmed the operation but its record could not even be staged: the answer
+ * says so ("stored": false). */
+static void confirm_failed(struct fm_op *op)
+{
+	fm_log(op->e->d, FM_LOG_ERR, "%s: done on the switch, but the intent store failed: %s",
+	       op->fn_name, fm_store_last_error(op->e->d->store));
+	op->store_failed = true;
 }
 
 /* A write that records an operation's failure committed (or not): the answer is already
@@ -927,6 +1041,8 @@ static void assign_undo(struct fm_op *op, enum fm_rpc_code code, const char *msg
 	op->data = data;
 	snprintf(op->msg, sizeof(op->msg), "%s", msg);
 	if (in && in->state == FM_STORE_BINDING) {
+		if (op->audit_id)
+			audit_stage(op); /* the refusal, in the batch that takes the intent back */
 		if (op->created_intent) {
 			if (intent_forget(op->e, in, op_failed_stored, op) == 0)
 				return;
@@ -1047,7 +1163,6 @@ static void bind_done(struct fm_op *op, const struct fmp_bind_resp *resp)
 	struct fm_host *h = op_host(op);
 	struct fm_store_binding b;
 
-	op->switch_done = true;
 	op->port = resp->port;
 	op->vppb = resp->vppb;
 	op->host_bus = resp->host_bus;
@@ -1107,8 +1222,12 @@ static void bind_done(struct fm_op *op, const struct fmp_bind_resp *resp)
 			.slot = fn ? fn->card->slot : -1, .card = fn ? fn->card->name : NULL,
 			.function = op->fn_name, .host = op->host, .vppb = op->vppb, .detail = detail});
 	}
-	if (fm_store_binding_put(d->store, &b, op_stored, op))
-		op_stored(op, -EIO); /* the switch bound it: an answer, not an error */
+	/* The intent has been durable (binding) since before the switch was told: the caller
+	 * is answered now and `bound` goes with the next group commit. A crash before that
+	 * commit leaves `binding`, which reconciliation confirms from the switch. */
+	if (fm_store_binding_put(d->store, &b, confirm_stored, op->e))
+		confirm_failed(op);
+	op_finish(op);
 }
 
 static void on_num_vfs(void *arg, int status, const struct fmp_msg *r)
@@ -1274,7 +1393,10 @@ static void assign_start(struct fm_op *op)
 	}
 	if (op_vetting(op))
 		return;
-	/* persist the intent first: a crash from here on is finished by reconciliation */
+	/* persist the intent first (with the call's audit record, in the same commit): a crash
+	 * from here on is finished by reconciliation */
+	if (!audit_begin(op))
+		return;
 	memset(&b, 0, sizeof(b));
 	snprintf(b.chassis, sizeof(b.chassis), "%s", op->chassis);
 	snprintf(b.card_serial, sizeof(b.card_serial), "%s", op->serial);
@@ -1315,6 +1437,8 @@ static void unbind_restore(struct fm_op *op, enum fm_store_state st)
 
 	op->ok = false;
 	if (in && in->state == FM_STORE_UNBINDING) {
+		if (op->audit_id)
+			audit_stage(op); /* the refusal, in the batch that restores the intent */
 		in->state = st;
 		if (st == FM_STORE_DETACHED)
 			in->vppb = -1;
@@ -1353,7 +1477,6 @@ static void unbind_done(struct fm_op *op, const struct fmp_unbind_resp *resp)
 		op->port = resp->port;
 		op->vppb = resp->vppb;
 	}
-	op->switch_done = true;
 	op->changed = true;
 	if (fn) {
 		struct fm_card *card = fn->card;
@@ -1378,11 +1501,10 @@ static void unbind_done(struct fm_op *op, const struct fmp_unbind_resp *resp)
 		.function = op->fn_name, .host = op->host,
 		.vppb = op->vppb == FMP_VPPB_NONE ? -1 : op->vppb,
 		.detail = json_object_new_string(op->mode == FMP_UNBIND_SURPRISE ? "surprise" : "managed")});
-	if (in && !op->keep_intent) {
-		if (intent_forget(op->e, in, op_stored, op))
-			op_stored(op, -EIO); /* the switch unbound it: an answer, not an error */
-		return;
-	}
+	/* as for a bind: `unbinding` is durable, the row's removal goes with the next group
+	 * commit, and reconciliation forgets an `unbinding` intent whose function is free */
+	if (in && !op->keep_intent && intent_forget(op->e, in, confirm_stored, op->e))
+		confirm_failed(op);
 	op_finish(op);
 }
 
@@ -1558,6 +1680,8 @@ static void unassign_start(struct fm_op *op)
 				op_finish(op);
 				return;
 			}
+			if (!audit_begin(op))
+				return;
 			op->prev_state = in->state;
 			in->state = FM_STORE_UNBINDING;
 			k = store_key(in);
@@ -1569,6 +1693,8 @@ static void unassign_start(struct fm_op *op)
 			}
 			return;
 		}
+		if (!audit_begin(op))
+			return;
 		rc = intent_forget(op->e, in, op_stored, op);
 		if (rc)
 			op_store_fail(op, rc);
@@ -1591,6 +1717,8 @@ static void unassign_start(struct fm_op *op)
 		unassign_send(op, op->mode); /* nothing of the intent changes */
 		return;
 	}
+	if (!audit_begin(op))
+		return;
 	op->prev_state = in->state;
 	in->state = FM_STORE_UNBINDING;
 	k = store_key(in);
@@ -1748,6 +1876,7 @@ void fm_engine_assign(struct fm_engine *e, const struct fm_assign_req *req, fm_o
 
 	if (!op)
 		return;
+	op_set_audit(op, req->audit);
 	op->dry_run = req->dry_run;
 	op->req_any = req->any;
 	if (!copy_name(op, op->req_function, sizeof(op->req_function),
@@ -1783,6 +1912,7 @@ void fm_engine_unassign(struct fm_engine *e, const struct fm_unassign_req *req, 
 
 	if (!op)
 		return;
+	op_set_audit(op, req->audit);
 	op->dry_run = req->dry_run;
 	op->force = req->force;
 	op->mode = req->mode;

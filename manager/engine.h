@@ -38,6 +38,7 @@ struct fm_assign_req {
 	bool any;
 	const char *host;
 	bool dry_run;
+	const struct fm_store_audit *audit; /* the caller's record (result ignored); NULL: none */
 };
 
 struct fm_unassign_req {
@@ -46,6 +47,7 @@ struct fm_unassign_req {
 	bool force;          /* managed, then surprise if the host does not answer */
 	uint32_t timeout_ms; /* 0: fabric.yaml's managed_unbind_ms */
 	bool dry_run;
+	const struct fm_store_audit *audit; /* the caller's record (result ignored); NULL: none */
 };
 
 struct fm_engine *fm_engine_new(struct fm_daemon *d, char *err, size_t errlen);
@@ -56,7 +58,10 @@ void fm_engine_free(struct fm_engine *e);
 void fm_engine_stop(struct fm_engine *e);
 
 /* Always calls done exactly once (possibly before returning, for requests refused at
- * once: unknown names, bad combinations). */
+ * once: unknown names, bad combinations). With req->audit, the call's audit record is
+ * written in the same commit as the operation's first intent write (result "ok", settled
+ * to the error code if it then fails), or, when nothing is written, committed before done
+ * runs: an answered call always has its durable audit record. */
 void fm_engine_assign(struct fm_engine *e, const struct fm_assign_req *req, fm_op_done done,
 		      void *arg);
 void fm_engine_unassign(struct fm_engine *e, const struct fm_unassign_req *req, fm_op_done done,

@@ -107,6 +107,7 @@ enum stmt_id {
 	ST_BINDING_LIST_HOST,
 	ST_BINDING_LIST_CHASSIS,
 	ST_AUDIT_APPEND,
+	ST_AUDIT_SET_RESULT,
 	ST_AUDIT_LIST,
 	ST_EVENT_APPEND,
 	ST_EVENT_LIST,
@@ -145,6 +146,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 				    BINDING_ORDER,
 	[ST_AUDIT_APPEND] = "INSERT INTO audit (time, uid, pid, gid, method, params, result, message)"
 			    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[ST_AUDIT_SET_RESULT] = "UPDATE audit SET result = ?2, message = ?3 WHERE id = ?1",
 	[ST_AUDIT_LIST] = "SELECT id, time, uid, pid, gid, method, params, result, message FROM audit"
 			  " WHERE time >= ?1 ORDER BY id LIMIT ?2",
 	[ST_EVENT_APPEND] = "INSERT INTO events (time, name, chassis, slot, card, function, host, vppb,"
@@ -207,6 +209,8 @@ struct fm_store {
 	dev_t dev;             /* identity of the file opened, to notice it deleted or replaced */
 	ino_t ino;
 	int unavailable;       /* negative (-ESTALE): no more writes, see fm_store_available */
+	int64_t audit_id;      /* row id of the last audit record appended */
+	uint64_t commits;      /* batches committed since open */
 	char errmsg[320];
 };
 
@@ -671,6 +675,11 @@ size_t fm_store_pending(const struct fm_store *s)
 	return s ? s->nstaged : 0;
 }
 
+uint64_t fm_store_commits(const struct fm_store *s)
+{
+	return s ? s->commits : 0;
+}
+
 int fm_store_flush(struct fm_store *s)
 {
 	struct staged *batch;
@@ -691,6 +700,8 @@ int fm_store_flush(struct fm_store *s)
 		sqlite3_reset(s->st[ST_ROLLBACK]);
 	} else if (s->in_txn) {
 		ret = run(s, ST_COMMIT, "committing a batch");
+		if (!ret)
+			s->commits++;
 		if (ret && !sqlite3_get_autocommit(s->db)) {
 			sqlite3_step(s->st[ST_ROLLBACK]);
 			sqlite3_reset(s->st[ST_ROLLBACK]);
@@ -823,6 +834,38 @@ int fm_store_audit_append(struct fm_store *s, const struct fm_store_audit *a,
 	sqlite3_bind_text(st, 7, a->result, -1, SQLITE_STATIC);
 	bind_text_or_null(st, 8, a->message);
 	ret = run(s, ST_AUDIT_APPEND, "appending an audit record");
+	if (!ret)
+		s->audit_id = sqlite3_last_insert_rowid(s->db);
+	return stage_end(s, ret, done, arg, NULL, 0);
+}
+
+int64_t fm_store_audit_last_id(const struct fm_store *s)
+{
+	return s ? s->audit_id : 0;
+}
+
+int fm_store_audit_set_result(struct fm_store *s, int64_t id, const char *result,
+			      const char *message, fm_store_done_fn done, void *arg)
+{
+	sqlite3_stmt *st;
+	int ret;
+
+	if (!s)
+		return -EINVAL;
+	if (id <= 0 || !result)
+		return arg_fail(s, "audit result needs a record id and a result");
+	ret = stage_begin(s);
+	if (ret)
+		return ret;
+	st = s->st[ST_AUDIT_SET_RESULT];
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, result, -1, SQLITE_STATIC);
+	bind_text_or_null(st, 3, message);
+	ret = run(s, ST_AUDIT_SET_RESULT, "updating an audit record");
+	if (!ret && sqlite3_changes(s->db) == 0) {
+		snprintf(s->errmsg, sizeof(s->errmsg), "no audit record %" PRId64, id);
+		ret = -ENOENT;
+	}
 	return stage_end(s, ret, done, arg, NULL, 0);
 }
 

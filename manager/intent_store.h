@@ -144,6 +144,13 @@ int fm_store_binding_delete(struct fm_store *s, const struct fm_store_key *k,
 			    fm_store_done_fn done, void *arg);
 int fm_store_audit_append(struct fm_store *s, const struct fm_store_audit *a,
 			  fm_store_done_fn done, void *arg);
+/* Row id of the record the last successful fm_store_audit_append() staged (0: none yet),
+ * for fm_store_audit_set_result(). */
+int64_t fm_store_audit_last_id(const struct fm_store *s);
+/* Replaces result and message of audit record id (an operation recorded when it began,
+ * settled when it ends). -ENOENT: no such record. */
+int fm_store_audit_set_result(struct fm_store *s, int64_t id, const char *result,
+			      const char *message, fm_store_done_fn done, void *arg);
 
 /* Event sequence numbers are handed out only once durable: *seq_out (may be NULL; must stay
  * valid until done runs) is written by the flush, before done, with the committed seq, or 0
@@ -171,6 +178,9 @@ int fm_store_prune(struct fm_store *s, const struct fm_store_retention *r, int64
 
 /* Number of writes staged since the last flush: arm the flush only when non-zero. */
 size_t fm_store_pending(const struct fm_store *s);
+
+/* Batches committed (each one fsync of the WAL) since the store was opened. */
+uint64_t fm_store_commits(const struct fm_store *s);
 
 /* Commits every staged write in one transaction (one fsync), then calls their done
  * callbacks in staging order. If COMMIT fails the batch is rolled back and every callback

@@ -1094,7 +1094,7 @@ static int dispatch_line(struct fm_rpc_conn *conn, const char *line, size_t len)
 				   m->flags & (FM_RPC_MUTATING | FM_RPC_PRIVILEGED), call->reason,
 				   sizeof(call->reason))) {
 		if (srv->denied)
-			srv->denied(srv->ctx, &conn->peer, m->name, call->reason);
+			srv->denied(srv->ctx, &conn->peer, m->name, req.params, call->reason);
 		if (req.has_id) {
 			snprintf(msg, sizeof(msg), "%s needs privileges: %s", m->name,
 				 call->reason);

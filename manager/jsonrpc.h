@@ -210,9 +210,10 @@ struct fm_rpc_method {
  */
 typedef int (*fm_rpc_send_fn)(void *cookie, char *line, size_t len);
 
-/* Called when a privileged (mutating or privileged read) call is refused (for the audit log). */
+/* Called when a privileged (mutating or privileged read) call is refused (for the audit log);
+ * params is the request's (NULL if it had none), borrowed for the call. */
 typedef void (*fm_rpc_denied_fn)(void *ctx, const struct fm_rpc_peer *peer, const char *method,
-				 const char *reason);
+				 struct json_object *params, const char *reason);
 
 struct fm_rpc_server_config {
 	const struct fm_rpc_method *methods; /* borrowed: must outlive the server */

@@ -119,9 +119,10 @@ static int fake_group(const struct fm_rpc_peer *peer, gid_t group, char *name, s
 }
 
 static void denied(void *ctx, const struct fm_rpc_peer *peer, const char *method,
-		   const char *reason)
+		   struct json_object *params, const char *reason)
 {
 	(void)ctx;
+	(void)params;
 	(void)peer;
 	(void)method;
 	(void)reason;

@@ -9,7 +9,9 @@
 #      unbind is followed to its end and the intent is gone, not left detached;
 #   3. a bind that reuses the vPPB of a surprise unbind whose answer comes later is
 #      acknowledged as done (it took effect), not refused by the store;
-#   5. an unbind whose answer never comes is settled by asking the switch (GET_VH).
+#   5. an unbind whose answer never comes is settled by asking the switch (GET_VH);
+#   8. fabricd killed right after each answer: every answered call has its audit record, with
+#      its params, and an acknowledged assign / unassign holds after the restart.
 source "$(dirname "$0")/lib.sh"
 # a case that fails is reported and the next one still runs (wait_for counts its failure)
 
@@ -87,5 +89,37 @@ jqcheck "unassign without an answer: the switch's vPPB table says it is done" \
 bench demo delay unbind 0
 check "nvme0/pf0/vf2 is free in fabricd, not detached" state_is nvme0/pf0/vf2 free
 check "its intent row is gone" sh -c "[ \"\$(sqlite3 '$T/state/fabric.db' \"select count(*) from bindings where vf = 2 and host = 'web3'\")\" = 0 ]"
+
+# --- 8. kill -9 right after the answer: the audit record and the intent are on disk --------
+audit_has() { # METHOD FUNCTION RESULT: one audit row with these
+  [ "$(sqlite3 "$T/state/fabric.db" "select count(*) from audit where method = '$1' and result = '$3' and json_extract(params, '\$.function') = '$2'")" = 1 ]
+}
+for vf in 3 4; do
+  fn=nic0/pf0/vf$vf
+  if ctl assign "$fn" web1 >/dev/null 2>"$T/last.err"; then
+    stop_pid "$FABRICD_PID" KILL
+    check "$fn: the acknowledged assign's audit record survived kill -9" audit_has assign "$fn" ok
+    start_fabricd
+    wait_discovered
+    wait_for "$fn: the acknowledged assign holds after the restart" state_is "$fn" bound && ok "$fn: bound after the restart"
+  else
+    fail "assign $fn: $(cat "$T/last.err")"
+  fi
+  if ctl unassign --surprise "$fn" >/dev/null 2>"$T/last.err"; then
+    stop_pid "$FABRICD_PID" KILL
+    check "$fn: the acknowledged unassign's audit record survived kill -9" audit_has unassign "$fn" ok
+    start_fabricd
+    wait_discovered
+    wait_for "$fn: the acknowledged unassign holds after the restart" state_is "$fn" free && ok "$fn: free after the restart"
+  else
+    fail "unassign $fn: $(cat "$T/last.err")"
+  fi
+done
+expect_exit 1 "assign nic0/pf7 (no such function) is refused" ctl assign nic0/pf7 web1
+stop_pid "$FABRICD_PID" KILL
+check "a refused call's audit record survived kill -9, with its params" \
+  audit_has assign nic0/pf7 no-such-function
+start_fabricd
+wait_discovered
 
 finish

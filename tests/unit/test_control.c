@@ -68,6 +68,7 @@ struct tctx {
 	uid_t denied_uid;
 	char denied_method[32];
 	char denied_reason[256];
+	char denied_params[256];
 
 	/* per-test observations */
 	size_t conns_seen;
@@ -388,9 +389,12 @@ static const struct fm_rpc_method methods[] = {
 };
 
 static void on_denied(void *ctx, const struct fm_rpc_peer *peer, const char *method,
-		      const char *reason)
+		      struct json_object *params, const char *reason)
 {
 	struct tctx *t = ctx;
+
+	snprintf(t->denied_params, sizeof(t->denied_params), "%s",
+		 params ? json_object_to_json_string_ext(params, JSON_C_TO_STRING_PLAIN) : "");
 
 	t->denied++;
 	t->denied_uid = peer->uid;
@@ -519,7 +523,7 @@ static void test_mutating_allowed_for_daemon_uid(void **state)
  * mutating call was refused and the read call on the same connection still answered. */
 static int denied_child(const char *path, uid_t uid)
 {
-	const char req[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"mutate\"}\n"
+	const char req[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"mutate\",\"params\":{\"x\":7}}\n"
 			   "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"read\"}\n";
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char buf[8192], *nl;
@@ -595,6 +599,7 @@ static void test_mutating_denied_for_other_uid(void **state)
 	assert_int_equal(t->denied, 1);
 	assert_int_equal(t->denied_uid, peer);
 	assert_string_equal(t->denied_method, "mutate");
+	assert_string_equal(t->denied_params, "{\"x\":7}"); /* audited with what was asked */
 	assert_non_null(strstr(t->denied_reason, "neither root nor the daemon's uid"));
 }
 

@@ -43,6 +43,12 @@ struct env {
 		enum fm_rpc_code code;
 		char msg[512];
 		struct json_object *obj;
+		/* optional: the store's commits and a second connection's committed audit
+		 * records, taken when the answer comes */
+		struct fm_store *store, *reader;
+		uint64_t commits;
+		char audit_result[32], audit_params[256];
+		int audit_rows;
 	} res[2];
 };
 
@@ -111,6 +117,17 @@ static bool result_done(struct env *t, void *arg)
 	return ((struct result *)arg)->done;
 }
 
+/* Keeps the last audit record seen (in id order: the newest). */
+static int audit_last(void *arg, const struct fm_store_audit *a)
+{
+	struct result *r = arg;
+
+	r->audit_rows++;
+	snprintf(r->audit_result, sizeof(r->audit_result), "%s", a->result);
+	snprintf(r->audit_params, sizeof(r->audit_params), "%s", a->params ? a->params : "");
+	return 0;
+}
+
 static void on_done(void *arg, bool ok, enum fm_rpc_code code, const char *message,
 		    struct json_object *obj)
 {
@@ -122,6 +139,12 @@ static void on_done(void *arg, bool ok, enum fm_rpc_code code, const char *messa
 	r->code = code;
 	snprintf(r->msg, sizeof(r->msg), "%s", message ? message : "");
 	r->obj = obj;
+	if (r->store)
+		r->commits = fm_store_commits(r->store);
+	if (r->reader) {
+		r->audit_rows = 0;
+		assert_int_equal(fm_store_audit_list(r->reader, 0, 0, audit_last, r), 0);
+	}
 }
 
 static void result_clear(struct result *r)
@@ -1687,6 +1710,97 @@ static void test_lost_bind_answer_asks_switch(void **state)
 	assert_int_equal(fake_switch_state(t->fs, 3, 0, FMP_VF_NONE, NULL, NULL), FMP_BIND_BOUND);
 }
 
+/* Issue 20 item 2, issue 19 item 8: an assign alone costs one commit (one fsync) before its
+ * answer — the intent (binding) with the call's audit record — and its `bound` confirmation
+ * rides the next group commit; the answered call's audit record is on disk (read through a
+ * second connection) when the answer goes. The same for an unassign, and for a refusal. */
+static void test_one_commit_per_answer(void **state)
+{
+	struct env *t = *state;
+	struct result *r = &t->res[0];
+	struct fm_store_binding b;
+	struct fm_store *reader;
+	char err[256];
+	uint64_t c0;
+	const char *params = "{\"function\":\"nic0/pf0/vf2\",\"host\":\"web1\"}";
+	struct fm_store_audit audit = {.uid = 1000, .gid = 1000, .pid = 42, .method = "assign",
+				       .params = params};
+	struct fm_assign_req req = {.function = "nic0/pf0/vf2", .host = "web1", .audit = &audit};
+	struct fm_unassign_req ureq = {.function = "nic0/pf0/vf2", .mode = FMP_UNBIND_SURPRISE,
+				       .audit = &audit};
+
+	start(t);
+	assert_int_equal(fm_store_open(t->db, &reader, err, sizeof(err)), 0);
+
+	c0 = fm_store_commits(t->d.store);
+	memset(r, 0, sizeof(*r));
+	r->store = t->d.store;
+	r->reader = reader;
+	fm_engine_assign(t->d.engine, &req, on_done, r);
+	assert_true(run_until(t, result_done, r));
+	assert_ok(r);
+	assert_string_equal(jstr(r->obj, "state"), "bound");
+	assert_string_equal(jstr(r->obj, "switch"), "confirmed");
+	assert_int_equal(r->commits - c0, 1);
+	assert_int_equal(r->audit_rows, 1);
+	assert_string_equal(r->audit_result, "ok");
+	assert_string_equal(r->audit_params, params);
+	/* what is on disk when the answer goes: the intent, as binding */
+	assert_int_equal(store_row(reader, FAKE_DSN_NIC0, 0, 2, &b), 0);
+	assert_int_equal(b.state, FM_STORE_BINDING);
+	assert_true(run_until(t, idle, NULL));
+	assert_int_equal(fm_store_commits(t->d.store) - c0, 2); /* + the confirmation */
+	assert_int_equal(store_row(reader, FAKE_DSN_NIC0, 0, 2, &b), 0);
+	assert_int_equal(b.state, FM_STORE_BOUND);
+	result_clear(r);
+
+	audit.method = "unassign";
+	c0 = fm_store_commits(t->d.store);
+	r->store = t->d.store;
+	r->reader = reader;
+	fm_engine_unassign(t->d.engine, &ureq, on_done, r);
+	assert_true(run_until(t, result_done, r));
+	assert_ok(r);
+	assert_string_equal(jstr(r->obj, "state"), "free");
+	assert_int_equal(r->commits - c0, 1);
+	assert_int_equal(r->audit_rows, 2);
+	assert_string_equal(r->audit_result, "ok");
+	assert_true(run_until(t, idle, NULL));
+	assert_int_equal(fm_store_commits(t->d.store) - c0, 2);
+	assert_int_equal(store_row(reader, FAKE_DSN_NIC0, 0, 2, &b), -ENOENT);
+	result_clear(r);
+
+	/* a switch's refusal: the intent and the record in one commit, then the undo with the
+	 * record's result, before the answer */
+	audit.method = "assign";
+	fake_switch_inject(t->fs, FMP_OP_BIND, FMP_E_INJECTED);
+	c0 = fm_store_commits(t->d.store);
+	r->store = t->d.store;
+	r->reader = reader;
+	fm_engine_assign(t->d.engine, &req, on_done, r);
+	assert_true(run_until(t, result_done, r));
+	assert_err(r, FM_RPC_E_SWITCH_ERROR);
+	assert_int_equal(r->commits - c0, 2);
+	assert_int_equal(r->audit_rows, 3);
+	assert_string_equal(r->audit_result, "switch-error");
+	assert_string_equal(r->audit_params, params);
+	result_clear(r);
+
+	/* refused before anything is written: the record alone, committed before the answer */
+	req.function = "nic0/pf9";
+	c0 = fm_store_commits(t->d.store);
+	r->store = t->d.store;
+	r->reader = reader;
+	fm_engine_assign(t->d.engine, &req, on_done, r);
+	assert_true(run_until(t, result_done, r));
+	assert_err(r, FM_RPC_E_NO_SUCH_FUNCTION);
+	assert_int_equal(r->commits - c0, 1);
+	assert_int_equal(r->audit_rows, 4);
+	assert_string_equal(r->audit_result, "no-such-function");
+	result_clear(r);
+	fm_store_close(reader);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1730,6 +1844,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_discovery_rides_out_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_discovery_gives_up_then_reconnects, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_one_commit_per_answer, setup, teardown),
 	};
 
 	if (getenv("FM_TEST_ONLY")) /* a glob of test names, e.g. "test_reconcile*" */

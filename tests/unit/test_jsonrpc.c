@@ -57,11 +57,12 @@ static int capture_send(void *cookie, char *line, size_t len)
 }
 
 static void on_denied(void *ctx, const struct fm_rpc_peer *peer, const char *method,
-		      const char *reason)
+		      struct json_object *params, const char *reason)
 {
 	struct harness *h = ctx;
 
 	(void)peer;
+	(void)params;
 	(void)method;
 	h->denied++;
 	snprintf(h->denied_reason, sizeof(h->denied_reason), "%s", reason);
