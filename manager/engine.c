@@ -79,6 +79,7 @@ struct fm_op {
 
 struct queue {
 	struct fm_op *head, *tail;
+	bool reconcile; /* a reconciliation skipped the function: settle it once the queue is done */
 };
 
 struct fm_engine {
@@ -98,6 +99,7 @@ struct fm_engine {
 static void op_start(struct fm_op *op);
 static void op_finish(struct fm_op *op);
 static void op_start_later(struct fm_engine *e, struct fm_op *op);
+static void reconcile_key(struct fm_engine *e, const char *key);
 
 /* ---- intents --------------------------------------------------------------------------- */
 
@@ -519,6 +521,8 @@ static void op_answer(struct fm_op *op)
 	struct queue *q = fm_index_get(e->queues, op->key);
 	struct fm_op *next = NULL;
 	struct json_object *res = NULL;
+	bool recheck = false;
+	char key[sizeof(op->key)];
 
 	if (op->ok) {
 		res = json_object_new_object();
@@ -571,6 +575,7 @@ static void op_answer(struct fm_op *op)
 		if (next) {
 			q->head = next;
 		} else {
+			recheck = q->reconcile;
 			fm_index_del(e->queues, op->key);
 			free(q);
 		}
@@ -579,10 +584,13 @@ static void op_answer(struct fm_op *op)
 	}
 	json_object_put(op->actions);
 	e->n_ops--;
+	snprintf(key, sizeof(key), "%s", op->key);
 	free((char *)op->audit.params);
 	free(op);
 	if (next)
 		op_start_later(e, next);
+	else if (recheck)
+		reconcile_key(e, key);
 }
 
 /* Starts queued operations one after the other from a loop, not by recursion: an
@@ -2016,71 +2024,108 @@ static void note_unexpected(struct fm_daemon *d, const struct fm_chassis *ch,
 		.vppb = fn->sw_vppb, .detail = json_object_new_string(action)});
 }
 
+struct reconcile_counts {
+	unsigned ok, reapplied, detached;
+};
+
+/* One intent of ch, whose function has no operation queued, against what the switch has. */
+static void reconcile_intent(struct fm_engine *e, struct fm_chassis *ch, struct fm_intent *in,
+			     struct reconcile_counts *n)
+{
+	struct fm_daemon *d = e->d;
+	struct fm_card *card;
+	struct fm_fn *fn;
+	struct fm_host *h;
+	char hname[FM_NAME_MAX * 2 + 2];
+
+	card = fm_inv_card_by_serial(ch, in->serial);
+	fn = card ? fm_inv_fn_at(card, (uint8_t)in->pf, in->vf < 0 ? FMP_VF_NONE : (uint16_t)in->vf)
+		  : NULL;
+	snprintf(hname, sizeof(hname), "%s:%s", ch->name, in->host);
+	h = fm_inv_find_host(d->inv, hname, NULL);
+	if (fn && in->state == FM_STORE_UNBINDING && fn->sw_state != FMP_BIND_UNBOUND) {
+		/* an unassign was in flight when we stopped: finish it, wherever it is */
+		internal_op(e, OP_UNASSIGN, fn, h ? h->name : NULL, FMP_UNBIND_MANAGED, false);
+		return;
+	}
+	if (!fn || !h) {
+		if (in->state != FM_STORE_DETACHED && in->state != FM_STORE_UNBINDING) {
+			fm_log(d, FM_LOG_INFO, "%s: binding of card %s pf%d vf%d to %s detached: %s",
+			       ch->name, in->serial, in->pf, in->vf, in->host,
+			       !fn ? "card not present" : "host not on this chassis");
+			set_state(e, in, FM_STORE_DETACHED, -1); /* the vPPB is the switch's to reuse */
+			n->detached++;
+		} else if (in->state == FM_STORE_UNBINDING) {
+			/* the unassign's function is gone or free: nothing left to undo */
+			intent_forget(e, in, ignore_done, NULL);
+		}
+		return;
+	}
+	if (in->state == FM_STORE_UNBINDING) {
+		/* an unassign was in flight when we stopped: finish it */
+		if (fn->sw_state == FMP_BIND_UNBOUND) {
+			intent_forget(e, in, ignore_done, NULL);
+		} else {
+			internal_op(e, OP_UNASSIGN, fn, in->host, FMP_UNBIND_MANAGED, false);
+		}
+		return;
+	}
+	if (fn->sw_state == FMP_BIND_BOUND && fn->sw_port == h->port) {
+		set_state(e, in, FM_STORE_BOUND, fn->sw_vppb);
+		n->ok++;
+		return;
+	}
+	if (fn->sw_state != FMP_BIND_UNBOUND) {
+		struct fm_host *other = fm_inv_host_by_port(ch, fn->sw_port);
+
+		fm_log(d, FM_LOG_ERR, "%s: %s is bound to %s on the switch but intended for %s: moving it",
+		       ch->name, fn->name, other ? other->name : "?", in->host);
+		internal_op(e, OP_UNASSIGN, fn, other ? other->name : NULL, FMP_UNBIND_MANAGED,
+			    true);
+	}
+	/* intended and missing: re-apply (the queue runs it after any unassign above) */
+	internal_op(e, OP_ASSIGN, fn, in->host, 0, false);
+	n->reapplied++;
+}
+
+/* The operations of key are done, and a reconciliation skipped it meanwhile: settle it now
+ * against the inventory read since (a chassis not ready is reconciled when it is). */
+static void reconcile_key(struct fm_engine *e, const char *key)
+{
+	struct fm_intent *in = intent_get(e, key);
+	struct fm_chassis *ch = in ? fm_inv_chassis(e->d->inv, in->chassis) : NULL;
+	struct fm_switch *sw = ch ? fm_daemon_link(e->d, ch) : NULL;
+	struct reconcile_counts n = {0};
+
+	if (!ch || !ch->discovered || !sw || fm_switch_state(sw) != FM_SWITCH_READY || e->stopping)
+		return;
+	reconcile_intent(e, ch, in, &n);
+	if (n.reapplied || n.detached)
+		fm_log(e->d, FM_LOG_INFO, "%s: reconciled card %s pf%d vf%d after its operations: %s",
+		       ch->name, in->serial, in->pf, in->vf, n.reapplied ? "re-applied" : "detached");
+}
+
 void fm_engine_reconcile(struct fm_engine *e, struct fm_chassis *ch)
 {
 	struct fm_daemon *d = e->d;
 	bool first = !fm_daemon_chassis_known(d, ch->name);
 	enum fm_fabric_reconcile policy = fm_fabric_config_unexpected_action(d->cfg, first);
-	unsigned reapplied = 0, adopted = 0, removed = 0, detached = 0, ok = 0;
+	struct reconcile_counts n = {0};
+	unsigned adopted = 0, removed = 0;
 
-	/* 1. every intent of this chassis against what the switch has */
+	/* 1. every intent of this chassis against what the switch has; one with operations
+	 * queued is settled when they are done (reconcile_key), as they may fail */
 	for (struct fm_intent *in = e->list, *next; in; in = next) {
-		struct fm_card *card;
-		struct fm_fn *fn;
-		struct fm_host *h;
-		char hname[FM_NAME_MAX * 2 + 2];
+		struct queue *q;
 
 		next = in->next;
-		if (strcmp(in->chassis, ch->name) || fm_index_get(e->queues, in->key))
+		if (strcmp(in->chassis, ch->name))
 			continue;
-		card = fm_inv_card_by_serial(ch, in->serial);
-		fn = card ? fm_inv_fn_at(card, (uint8_t)in->pf, in->vf < 0 ? FMP_VF_NONE : (uint16_t)in->vf)
-			  : NULL;
-		snprintf(hname, sizeof(hname), "%s:%s", ch->name, in->host);
-		h = fm_inv_find_host(d->inv, hname, NULL);
-		if (fn && in->state == FM_STORE_UNBINDING && fn->sw_state != FMP_BIND_UNBOUND) {
-			/* an unassign was in flight when we stopped: finish it, wherever it is */
-			internal_op(e, OP_UNASSIGN, fn, h ? h->name : NULL, FMP_UNBIND_MANAGED, false);
-			continue;
-		}
-		if (!fn || !h) {
-			if (in->state != FM_STORE_DETACHED && in->state != FM_STORE_UNBINDING) {
-				fm_log(d, FM_LOG_INFO, "%s: binding of card %s pf%d vf%d to %s detached: %s",
-				       ch->name, in->serial, in->pf, in->vf, in->host,
-				       !fn ? "card not present" : "host not on this chassis");
-				set_state(e, in, FM_STORE_DETACHED, -1); /* the vPPB is the switch's to reuse */
-				detached++;
-			} else if (in->state == FM_STORE_UNBINDING) {
-				/* the unassign's function is gone or free: nothing left to undo */
-				intent_forget(e, in, ignore_done, NULL);
-			}
-			continue;
-		}
-		if (in->state == FM_STORE_UNBINDING) {
-			/* an unassign was in flight when we stopped: finish it */
-			if (fn->sw_state == FMP_BIND_UNBOUND) {
-				intent_forget(e, in, ignore_done, NULL);
-			} else {
-				internal_op(e, OP_UNASSIGN, fn, in->host, FMP_UNBIND_MANAGED, false);
-			}
-			continue;
-		}
-		if (fn->sw_state == FMP_BIND_BOUND && fn->sw_port == h->port) {
-			set_state(e, in, FM_STORE_BOUND, fn->sw_vppb);
-			ok++;
-			continue;
-		}
-		if (fn->sw_state != FMP_BIND_UNBOUND) {
-			struct fm_host *other = fm_inv_host_by_port(ch, fn->sw_port);
-
-			fm_log(d, FM_LOG_ERR, "%s: %s is bound to %s on the switch but intended for %s: moving it",
-			       ch->name, fn->name, other ? other->name : "?", in->host);
-			internal_op(e, OP_UNASSIGN, fn, other ? other->name : NULL, FMP_UNBIND_MANAGED,
-				    true);
-		}
-		/* intended and missing: re-apply (the queue runs it after any unassign above) */
-		internal_op(e, OP_ASSIGN, fn, in->host, 0, false);
-		reapplied++;
+		q = fm_index_get(e->queues, in->key);
+		if (q)
+			q->reconcile = true;
+		else
+			reconcile_intent(e, ch, in, &n);
 	}
 
 	/* 2. what the switch has that no intent holds */
@@ -2127,7 +2172,7 @@ void fm_engine_reconcile(struct fm_engine *e, struct fm_chassis *ch)
 	fm_daemon_chassis_mark_known(d, ch->name);
 	fm_log(d, FM_LOG_INFO,
 	       "%s: reconciled%s: %u in place, %u re-applied, %u detached, %u adopted, %u removed",
-	       ch->name, first ? " (first contact)" : "", ok, reapplied, detached, adopted, removed);
+	       ch->name, first ? " (first contact)" : "", n.ok, n.reapplied, n.detached, adopted, removed);
 	/* the requests that waited for this inventory go now, behind reconciliation's own */
 	release_parked(e, WAIT_READY, NULL);
 }

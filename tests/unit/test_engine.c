@@ -1801,6 +1801,52 @@ static void test_one_commit_per_answer(void **state)
 	fm_store_close(reader);
 }
 
+static bool reread_done(struct env *t, void *arg)
+{
+	(void)arg;
+	return fake_switch_count(t->fs, FMP_OP_GET_PORTS) >= 1 && rack1(t)->discovered;
+}
+
+static bool mr0_pf0_bound(struct env *t, void *arg)
+{
+	(void)arg;
+	return fake_switch_state(t->fs, 3, 0, FMP_VF_NONE, NULL, NULL) == FMP_BIND_BOUND &&
+	       idle(t, NULL);
+}
+
+/* Issue 16: a reconciliation that finds an operation queued on a function leaves it to that
+ * operation, and settles it once the operation is done — here, an unassign that fails while
+ * the switch lost the binding: the intent (bound again) is re-applied, not left missing. */
+static void test_reconcile_returns_after_failed_op(void **state)
+{
+	struct env *t = *state;
+	struct result *r = &t->res[0];
+	struct fm_unassign_req req = {.function = "mr0/pf0", .mode = FMP_UNBIND_MANAGED,
+				      .timeout_ms = 1500};
+
+	start(t);
+	assign(t, "mr0/pf0", "web1", false, r);
+	assert_ok(r);
+	result_clear(r);
+	fake_switch_set_unbind_delay(t->fs, FAKE_UNBIND_NEVER); /* the host never lets go */
+	fm_engine_unassign(t->d.engine, &req, on_done, r);
+	assert_true(run_until(t, unbind_waiting, NULL));
+	/* the binding vanishes behind fabricd's back, and a link-up makes it read the chassis
+	 * again while the unassign still waits */
+	fake_switch_card(t->fs, 3)->pfs[0].pf.state = FMP_BIND_UNBOUND;
+	fake_switch_reset_counts(t->fs);
+	emit_link(t, 1, true);
+	assert_true(run_until(t, reread_done, NULL));
+	assert_false(r->done);
+	assert_true(run_until(t, result_done, r)); /* the host did not answer in time */
+	assert_err(r, FM_RPC_E_TIMEOUT);
+	result_clear(r);
+	fake_switch_set_unbind_delay(t->fs, 0);
+	/* the intent holds (bound), so the switch gets it back */
+	assert_true(run_until(t, mr0_pf0_bound, NULL));
+	assert_int_equal(intent(t, "mr0/pf0")->state, FM_STORE_BOUND);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1845,6 +1891,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_discovery_gives_up_then_reconnects, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_one_commit_per_answer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reconcile_returns_after_failed_op, setup,
+						teardown),
 	};
 
 	if (getenv("FM_TEST_ONLY")) /* a glob of test names, e.g. "test_reconcile*" */
