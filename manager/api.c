@@ -557,6 +557,17 @@ static void m_functions(struct fm_rpc_call *call, struct json_object *params, vo
 	fm_rpc_reply_result(call, r);
 }
 
+/* A name whose CHASSIS: prefix names no chassis: answered no-such-chassis. True if so. */
+static bool reply_unknown_chassis(struct fm_rpc_call *call, const struct fm_daemon *d,
+				  const char *name)
+{
+	if (!fm_inv_prefix_unknown(d->inv, name))
+		return false;
+	fm_rpc_reply_error(call, FM_RPC_E_NO_SUCH_CHASSIS, "no chassis %.*s (in %s)",
+			   (int)strcspn(name, ":"), name, name);
+	return true;
+}
+
 static void m_show(struct fm_rpc_call *call, struct json_object *params, void *ctx)
 {
 	static const char *const known[] = {"name", NULL};
@@ -570,6 +581,8 @@ static void m_show(struct fm_rpc_call *call, struct json_object *params, void *c
 
 	if (fm_rpc_param_check_known(call, params, known) ||
 	    fm_rpc_param_string(call, params, "name", &name))
+		return;
+	if (reply_unknown_chassis(call, d, name))
 		return;
 	fn = fm_inv_find_fn(d->inv, name, &amb1);
 	h = fn ? NULL : fm_inv_find_host(d->inv, name, &amb2);
@@ -1187,6 +1200,8 @@ static void host_view(struct fm_rpc_call *call, struct json_object *params, stru
 
 	if (fm_rpc_param_check_known(call, params, known) ||
 	    fm_rpc_param_string(call, params, "host", &name))
+		return;
+	if (reply_unknown_chassis(call, d, name))
 		return;
 	h = fm_inv_find_host(d->inv, name, &amb);
 	if (!h) {

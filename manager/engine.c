@@ -1800,6 +1800,19 @@ static void refuse_no_fn(struct fm_op *op, bool ambiguous)
 	       op->req_function, "");
 }
 
+/* A name whose CHASSIS: prefix names no chassis is refused as such, at once: the chassis
+ * are fabric.yaml's, no discovery will bring it. True when op was refused. */
+static bool refuse_unknown_chassis(struct fm_op *op, const char *name)
+{
+	char cname[FM_NAME_MAX];
+
+	if (!fm_inv_prefix_unknown(op->e->d->inv, name))
+		return false;
+	snprintf(cname, sizeof(cname), "%.*s", (int)strcspn(name, ":"), name);
+	refuse(op, FM_RPC_E_NO_SUCH_CHASSIS, "no chassis %s (in %s)", cname, name);
+	return true;
+}
+
 static void assign_resolve(struct fm_op *op)
 {
 	struct fm_engine *e = op->e;
@@ -1807,6 +1820,9 @@ static void assign_resolve(struct fm_op *op)
 	struct fm_fn *fn = NULL;
 	struct fm_host *h;
 	bool amb = false, amb_host = false;
+
+	if (refuse_unknown_chassis(op, op->req_function) || refuse_unknown_chassis(op, op->req_host))
+		return;
 
 	if (op->req_any) {
 		card = fm_inv_find_card(e->d->inv, op->req_function, &amb);
@@ -1900,6 +1916,8 @@ static void unassign_resolve(struct fm_op *op)
 	bool amb = false;
 	struct fm_fn *fn = fm_inv_find_fn(e->d->inv, op->req_function, &amb);
 
+	if (refuse_unknown_chassis(op, op->req_function))
+		return;
 	if (must_wait(e, fn ? fn->card->chassis : NULL)) {
 		park_ready(op);
 		return;

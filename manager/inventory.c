@@ -465,6 +465,15 @@ static struct fm_chassis *split_prefix(const struct fm_inv *inv, const char *nam
 	return fm_inv_chassis(inv, cname);
 }
 
+bool fm_inv_prefix_unknown(const struct fm_inv *inv, const char *name)
+{
+	const char *rest;
+	bool bad;
+
+	split_prefix(inv, name, &rest, &bad);
+	return bad;
+}
+
 static void *find(const struct fm_inv *inv, char kind, const char *name, bool *ambiguous)
 {
 	char key[FM_FN_NAME_MAX + 4];

@@ -138,6 +138,9 @@ struct fm_fn *fm_inv_find_fn(const struct fm_inv *inv, const char *name, bool *a
 struct fm_card *fm_inv_find_card(const struct fm_inv *inv, const char *name, bool *ambiguous);
 struct fm_host *fm_inv_find_host(const struct fm_inv *inv, const char *name, bool *ambiguous);
 struct fm_host *fm_inv_host_by_port(const struct fm_chassis *ch, uint8_t port);
+/* True when name carries a "CHASSIS:" prefix that names no chassis (the caller answers
+ * no-such-chassis rather than a missing function, card or host). */
+bool fm_inv_prefix_unknown(const struct fm_inv *inv, const char *name);
 struct fm_card *fm_inv_card_by_slot(const struct fm_chassis *ch, uint16_t slot);
 struct fm_slot *fm_inv_slot(const struct fm_chassis *ch, uint16_t slot);
 struct fm_card *fm_inv_card_by_serial(const struct fm_chassis *ch, const char *serial);

@@ -537,7 +537,7 @@ static void test_assign_refused(void **state)
 		{"nosuchcard/pf0", "web1", FM_RPC_E_NO_SUCH_FUNCTION},
 		{"slot4/pf0", "web1", FM_RPC_E_NO_SUCH_FUNCTION}, /* empty slot */
 		{"nic0/pf0/vf0", "nohost", FM_RPC_E_NO_SUCH_HOST},
-		{"nic0/pf0/vf0", "rack9:web1", FM_RPC_E_NO_SUCH_HOST},
+		{"nic0/pf0/vf0", "rack9:web1", FM_RPC_E_NO_SUCH_CHASSIS}, /* issue 16 */
 		/* sharing modes: the manager keeps an sr-iov card's PFs... */
 		{"nic0/pf0", "web1", FM_RPC_E_SHARING_MODE},
 		/* ...an mr-iov card's PF goes with its VFs... */
@@ -1847,6 +1847,32 @@ static void test_reconcile_returns_after_failed_op(void **state)
 	assert_int_equal(intent(t, "mr0/pf0")->state, FM_STORE_BOUND);
 }
 
+/* Issue 16: a CHASSIS: prefix naming no chassis is no-such-chassis, not a missing function
+ * or host; a known prefix still resolves. */
+static void test_unknown_chassis_prefix(void **state)
+{
+	struct env *t = *state;
+	struct result *r = &t->res[0];
+
+	start(t);
+	assign(t, "rackX:nic0/pf0/vf1", "web1", false, r);
+	assert_err(r, FM_RPC_E_NO_SUCH_CHASSIS);
+	assert_non_null(strstr(r->msg, "rackX"));
+	result_clear(r);
+	assign(t, "nic0/pf0/vf1", "rackX:web1", false, r);
+	assert_err(r, FM_RPC_E_NO_SUCH_CHASSIS);
+	result_clear(r);
+	unassign(t, "rackX:mr0/pf0", FMP_UNBIND_SURPRISE, false, 0, false, r);
+	assert_err(r, FM_RPC_E_NO_SUCH_CHASSIS);
+	result_clear(r);
+	assign(t, "rack1:nic0/pf0/vf9", "web1", false, r);
+	assert_err(r, FM_RPC_E_NO_SUCH_FUNCTION);
+	result_clear(r);
+	assign(t, "rack1:nic0/pf0/vf1", "rack1:web1", false, r);
+	assert_ok(r);
+	result_clear(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1893,6 +1919,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_one_commit_per_answer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconcile_returns_after_failed_op, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_chassis_prefix, setup, teardown),
 	};
 
 	if (getenv("FM_TEST_ONLY")) /* a glob of test names, e.g. "test_reconcile*" */
