@@ -94,26 +94,24 @@ check "its intent row is gone" sh -c "[ \"\$(sqlite3 '$T/state/fabric.db' \"sele
 audit_has() { # METHOD FUNCTION RESULT: one audit row with these
   [ "$(sqlite3 "$T/state/fabric.db" "select count(*) from audit where method = '$1' and result = '$3' and json_extract(params, '\$.function') = '$2'")" = 1 ]
 }
+# answered_then_killed METHOD FUNCTION STATE ARGS...: the call is acknowledged, fabricd is
+# killed at once; its audit record is on disk and, after the restart, FUNCTION is STATE
+answered_then_killed() {
+  local method=$1 fn=$2 st=$3; shift 3
+  if ! ctl "$method" "$@" >/dev/null 2>"$T/last.err"; then
+    fail "$method $fn: $(cat "$T/last.err")"
+    return
+  fi
+  stop_pid "$FABRICD_PID" KILL
+  check "$fn: the acknowledged $method's audit record survived kill -9" audit_has "$method" "$fn" ok
+  start_fabricd
+  wait_discovered
+  wait_for "$fn: the acknowledged $method holds after the restart" state_is "$fn" "$st" &&
+    ok "$fn: $st after the restart"
+}
 for vf in 3 4; do
-  fn=nic0/pf0/vf$vf
-  if ctl assign "$fn" web1 >/dev/null 2>"$T/last.err"; then
-    stop_pid "$FABRICD_PID" KILL
-    check "$fn: the acknowledged assign's audit record survived kill -9" audit_has assign "$fn" ok
-    start_fabricd
-    wait_discovered
-    wait_for "$fn: the acknowledged assign holds after the restart" state_is "$fn" bound && ok "$fn: bound after the restart"
-  else
-    fail "assign $fn: $(cat "$T/last.err")"
-  fi
-  if ctl unassign --surprise "$fn" >/dev/null 2>"$T/last.err"; then
-    stop_pid "$FABRICD_PID" KILL
-    check "$fn: the acknowledged unassign's audit record survived kill -9" audit_has unassign "$fn" ok
-    start_fabricd
-    wait_discovered
-    wait_for "$fn: the acknowledged unassign holds after the restart" state_is "$fn" free && ok "$fn: free after the restart"
-  else
-    fail "unassign $fn: $(cat "$T/last.err")"
-  fi
+  answered_then_killed assign nic0/pf0/vf$vf bound nic0/pf0/vf$vf web1
+  answered_then_killed unassign nic0/pf0/vf$vf free --surprise nic0/pf0/vf$vf
 done
 expect_exit 1 "assign nic0/pf7 (no such function) is refused" ctl assign nic0/pf7 web1
 stop_pid "$FABRICD_PID" KILL

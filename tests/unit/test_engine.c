@@ -1710,6 +1710,24 @@ static void test_lost_bind_answer_asks_switch(void **state)
 	assert_int_equal(fake_switch_state(t->fs, 3, 0, FMP_VF_NONE, NULL, NULL), FMP_BIND_BOUND);
 }
 
+/* Runs an assign (a) or unassign (u) to its answer, with r taking the store's commits and
+ * reader's committed audit records at that moment; returns the commits made before it. */
+static uint64_t answered(struct env *t, struct result *r, struct fm_store *reader,
+			 const struct fm_assign_req *a, const struct fm_unassign_req *u)
+{
+	uint64_t c0 = fm_store_commits(t->d.store);
+
+	memset(r, 0, sizeof(*r));
+	r->store = t->d.store;
+	r->reader = reader;
+	if (a)
+		fm_engine_assign(t->d.engine, a, on_done, r);
+	else
+		fm_engine_unassign(t->d.engine, u, on_done, r);
+	assert_true(run_until(t, result_done, r));
+	return r->commits - c0;
+}
+
 /* Issue 20 item 2, issue 19 item 8: an assign alone costs one commit (one fsync) before its
  * answer — the intent (binding) with the call's audit record — and its `bound` confirmation
  * rides the next group commit; the answered call's audit record is on disk (read through a
@@ -1733,15 +1751,10 @@ static void test_one_commit_per_answer(void **state)
 	assert_int_equal(fm_store_open(t->db, &reader, err, sizeof(err)), 0);
 
 	c0 = fm_store_commits(t->d.store);
-	memset(r, 0, sizeof(*r));
-	r->store = t->d.store;
-	r->reader = reader;
-	fm_engine_assign(t->d.engine, &req, on_done, r);
-	assert_true(run_until(t, result_done, r));
+	assert_int_equal(answered(t, r, reader, &req, NULL), 1);
 	assert_ok(r);
 	assert_string_equal(jstr(r->obj, "state"), "bound");
 	assert_string_equal(jstr(r->obj, "switch"), "confirmed");
-	assert_int_equal(r->commits - c0, 1);
 	assert_int_equal(r->audit_rows, 1);
 	assert_string_equal(r->audit_result, "ok");
 	assert_string_equal(r->audit_params, params);
@@ -1756,13 +1769,9 @@ static void test_one_commit_per_answer(void **state)
 
 	audit.method = "unassign";
 	c0 = fm_store_commits(t->d.store);
-	r->store = t->d.store;
-	r->reader = reader;
-	fm_engine_unassign(t->d.engine, &ureq, on_done, r);
-	assert_true(run_until(t, result_done, r));
+	assert_int_equal(answered(t, r, reader, NULL, &ureq), 1);
 	assert_ok(r);
 	assert_string_equal(jstr(r->obj, "state"), "free");
-	assert_int_equal(r->commits - c0, 1);
 	assert_int_equal(r->audit_rows, 2);
 	assert_string_equal(r->audit_result, "ok");
 	assert_true(run_until(t, idle, NULL));
@@ -1774,13 +1783,8 @@ static void test_one_commit_per_answer(void **state)
 	 * record's result, before the answer */
 	audit.method = "assign";
 	fake_switch_inject(t->fs, FMP_OP_BIND, FMP_E_INJECTED);
-	c0 = fm_store_commits(t->d.store);
-	r->store = t->d.store;
-	r->reader = reader;
-	fm_engine_assign(t->d.engine, &req, on_done, r);
-	assert_true(run_until(t, result_done, r));
+	assert_int_equal(answered(t, r, reader, &req, NULL), 2);
 	assert_err(r, FM_RPC_E_SWITCH_ERROR);
-	assert_int_equal(r->commits - c0, 2);
 	assert_int_equal(r->audit_rows, 3);
 	assert_string_equal(r->audit_result, "switch-error");
 	assert_string_equal(r->audit_params, params);
@@ -1788,13 +1792,8 @@ static void test_one_commit_per_answer(void **state)
 
 	/* refused before anything is written: the record alone, committed before the answer */
 	req.function = "nic0/pf9";
-	c0 = fm_store_commits(t->d.store);
-	r->store = t->d.store;
-	r->reader = reader;
-	fm_engine_assign(t->d.engine, &req, on_done, r);
-	assert_true(run_until(t, result_done, r));
+	assert_int_equal(answered(t, r, reader, &req, NULL), 1);
 	assert_err(r, FM_RPC_E_NO_SUCH_FUNCTION);
-	assert_int_equal(r->commits - c0, 1);
 	assert_int_equal(r->audit_rows, 4);
 	assert_string_equal(r->audit_result, "no-such-function");
 	result_clear(r);
