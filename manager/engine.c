@@ -495,11 +495,14 @@ static int audit_stage(struct fm_op *op)
  * first, so that its commit callback runs before the intent's. False: op refused. */
 static bool audit_begin(struct fm_op *op)
 {
+	int rc;
+
 	if (!op->audit.method || op->audit_id)
 		return true;
-	if (audit_stage(op) == 0)
+	rc = audit_stage(op);
+	if (rc == 0)
 		return true;
-	op_fail(op, FM_RPC_E_INTERNAL, NULL, "intent store: %s", fm_store_last_error(op->e->d->store));
+	op_store_fail(op, rc);
 	return false;
 }
 
