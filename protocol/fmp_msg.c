@@ -30,6 +30,9 @@
 #define SZ_VPPB_ENTRY (1 + 1 + 2 + 1 + 1 + FMP_FN_ADDR_SIZE)
 #define SZ_PORT_CONTROL_REQ (1 + 1 + 2)
 #define SZ_PORT_CONTROL_RESP (2 + 2)
+#define SZ_QOS_SET (FMP_FN_ADDR_SIZE + 4 + 4)                         /* req and resp */
+#define SZ_QOS_GET_REQ FMP_FN_ADDR_SIZE
+#define SZ_QOS_GET_RESP (FMP_FN_ADDR_SIZE + 1 + 1 + 4 + 4 + 4 + 4 + 8 + 8)
 #define SZ_SUBSCRIBE_REQ 4
 #define SZ_SUBSCRIBE_RESP 8
 #define SZ_EVENT (8 + 8 + 2 + 1 + 1 + 1 + 1 + 2 + FMP_FN_ADDR_SIZE + 4)
@@ -43,8 +46,17 @@ _Static_assert(SZ_READ_CONFIG_REQ == 14, "READ_CONFIG request");
 _Static_assert(SZ_VPPB_ENTRY == 12, "GET_VH record");
 _Static_assert(SZ_EVENT == 34, "EVENT payload");
 _Static_assert(SZ_UNBIND_REQ == 12, "UNBIND request");
+_Static_assert(SZ_QOS_SET == 14, "SET_QOS request and response");
+_Static_assert(SZ_QOS_GET_RESP == 40, "GET_QOS response");
 
 /* ---- encoders ---------------------------------------------------------------------- */
+
+static void enc_qos_set(struct fmp_buf *b, const struct fmp_qos_set_req *q)
+{
+	fmp_put_fn(b, &q->fn);
+	fmp_put_u32(b, q->min_mbps);
+	fmp_put_u32(b, q->max_mbps);
+}
 
 static int enc_request(const struct fmp_msg *m, struct fmp_buf *b)
 {
@@ -54,7 +66,7 @@ static int enc_request(const struct fmp_msg *m, struct fmp_buf *b)
 	case FMP_OP_HELLO:
 		fmp_put_u8(b, u->hello_req.min_version);
 		fmp_put_u8(b, u->hello_req.max_version);
-		fmp_put_u16(b, 0);
+		fmp_put_u16(b, u->hello_req.features);
 		fmp_put_u32(b, u->hello_req.max_payload);
 		fmp_put_str(b, u->hello_req.client);
 		return 0;
@@ -111,6 +123,12 @@ static int enc_request(const struct fmp_msg *m, struct fmp_buf *b)
 		fmp_put_u8(b, 0);
 		fmp_put_u16(b, u->port_control_req.index);
 		return 0;
+	case FMP_OP_SET_QOS:
+		enc_qos_set(b, &u->qos_set_req);
+		return 0;
+	case FMP_OP_GET_QOS:
+		fmp_put_fn(b, &u->qos_get_req.fn);
+		return 0;
 	case FMP_OP_SUBSCRIBE:
 		fmp_put_u32(b, u->subscribe_req.mask);
 		return 0;
@@ -131,7 +149,7 @@ static int enc_response(const struct fmp_msg *m, struct fmp_buf *b)
 
 		fmp_put_u8(b, r->version);
 		fmp_put_u8(b, 0);
-		fmp_put_u16(b, 0);
+		fmp_put_u16(b, r->features);
 		fmp_put_u32(b, r->max_payload);
 		fmp_put_u64(b, r->boot_id);
 		fmp_put_u64(b, r->event_seq);
@@ -263,6 +281,23 @@ static int enc_response(const struct fmp_msg *m, struct fmp_buf *b)
 		fmp_put_u16(b, u->port_control_resp.index);
 		fmp_put_u16(b, u->port_control_resp.flags);
 		return 0;
+	case FMP_OP_SET_QOS:
+		enc_qos_set(b, &u->qos_set_resp);
+		return 0;
+	case FMP_OP_GET_QOS: {
+		const struct fmp_qos_get_resp *q = &u->qos_get_resp;
+
+		fmp_put_fn(b, &q->fn);
+		fmp_put_u8(b, q->flags);
+		fmp_put_u8(b, 0);
+		fmp_put_u32(b, q->min_mbps);
+		fmp_put_u32(b, q->max_mbps);
+		fmp_put_u32(b, q->offered_mbps);
+		fmp_put_u32(b, q->achieved_mbps);
+		fmp_put_u64(b, q->bytes);
+		fmp_put_u64(b, q->time_ns);
+		return 0;
+	}
 	case FMP_OP_SUBSCRIBE:
 		fmp_put_u64(b, u->subscribe_resp.event_seq);
 		return 0;
@@ -364,6 +399,13 @@ static void *alloc_records(struct fmp_rd *r, size_t count, size_t min_wire, size
 	return p;
 }
 
+static void dec_qos_set(struct fmp_rd *r, struct fmp_qos_set_req *q)
+{
+	fmp_rd_fn(r, &q->fn);
+	q->min_mbps = fmp_rd_u32(r);
+	q->max_mbps = fmp_rd_u32(r);
+}
+
 static int dec_request(struct fmp_rd *r, struct fmp_msg *m)
 {
 	union fmp_msg_body *u = &m->u;
@@ -372,7 +414,7 @@ static int dec_request(struct fmp_rd *r, struct fmp_msg *m)
 	case FMP_OP_HELLO:
 		u->hello_req.min_version = fmp_rd_u8(r);
 		u->hello_req.max_version = fmp_rd_u8(r);
-		(void)fmp_rd_u16(r);
+		u->hello_req.features = fmp_rd_u16(r);
 		u->hello_req.max_payload = fmp_rd_u32(r);
 		fmp_rd_str(r, u->hello_req.client);
 		return 0;
@@ -429,6 +471,12 @@ static int dec_request(struct fmp_rd *r, struct fmp_msg *m)
 		(void)fmp_rd_u8(r);
 		u->port_control_req.index = fmp_rd_u16(r);
 		return 0;
+	case FMP_OP_SET_QOS:
+		dec_qos_set(r, &u->qos_set_req);
+		return 0;
+	case FMP_OP_GET_QOS:
+		fmp_rd_fn(r, &u->qos_get_req.fn);
+		return 0;
 	case FMP_OP_SUBSCRIBE:
 		u->subscribe_req.mask = fmp_rd_u32(r);
 		return 0;
@@ -450,7 +498,7 @@ static int dec_response(struct fmp_rd *r, struct fmp_msg *m)
 
 		h->version = fmp_rd_u8(r);
 		(void)fmp_rd_u8(r);
-		(void)fmp_rd_u16(r);
+		h->features = fmp_rd_u16(r);
 		h->max_payload = fmp_rd_u32(r);
 		h->boot_id = fmp_rd_u64(r);
 		h->event_seq = fmp_rd_u64(r);
@@ -597,6 +645,23 @@ static int dec_response(struct fmp_rd *r, struct fmp_msg *m)
 		u->port_control_resp.index = fmp_rd_u16(r);
 		u->port_control_resp.flags = fmp_rd_u16(r);
 		return 0;
+	case FMP_OP_SET_QOS:
+		dec_qos_set(r, &u->qos_set_resp);
+		return 0;
+	case FMP_OP_GET_QOS: {
+		struct fmp_qos_get_resp *q = &u->qos_get_resp;
+
+		fmp_rd_fn(r, &q->fn);
+		q->flags = fmp_rd_u8(r);
+		(void)fmp_rd_u8(r);
+		q->min_mbps = fmp_rd_u32(r);
+		q->max_mbps = fmp_rd_u32(r);
+		q->offered_mbps = fmp_rd_u32(r);
+		q->achieved_mbps = fmp_rd_u32(r);
+		q->bytes = fmp_rd_u64(r);
+		q->time_ns = fmp_rd_u64(r);
+		return 0;
+	}
 	case FMP_OP_SUBSCRIBE:
 		u->subscribe_resp.event_seq = fmp_rd_u64(r);
 		return 0;

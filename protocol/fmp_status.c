@@ -67,6 +67,8 @@ const char *fmp_opcode_name(uint16_t op)
 	case FMP_OP_BIND: return "BIND";
 	case FMP_OP_UNBIND: return "UNBIND";
 	case FMP_OP_GET_VH: return "GET_VH";
+	case FMP_OP_SET_QOS: return "SET_QOS";
+	case FMP_OP_GET_QOS: return "GET_QOS";
 	case FMP_OP_PORT_CONTROL: return "PORT_CONTROL";
 	case FMP_OP_SUBSCRIBE: return "SUBSCRIBE";
 	case FMP_OP_EVENT: return "EVENT";

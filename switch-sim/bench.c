@@ -94,6 +94,56 @@ static int port_arg(struct sim *s, const char *a, uint8_t *port, char *err, size
 	return 0;
 }
 
+/* FUNCTION as the manager names it: CARD/pfN or CARD/pfN/vfM, CARD as for SLOT. */
+static int fn_arg(struct sim *s, const char *a, struct fmp_fn_addr *fn, char *err, size_t errlen)
+{
+	char card[BENCH_LINE_MAX], *pf, *vf;
+	unsigned long v;
+	int rc;
+
+	snprintf(card, sizeof(card), "%s", a);
+	pf = strchr(card, '/');
+	if (!pf || strncmp(pf + 1, "pf", 2))
+		goto bad;
+	*pf = '\0';
+	pf += 3;
+	vf = strchr(pf, '/');
+	if (vf) {
+		*vf = '\0';
+		if (strncmp(vf + 1, "vf", 2) || parse_uint(vf + 3, 0xfffe, &v))
+			goto bad;
+		fn->vf = (uint16_t)v;
+	} else {
+		fn->vf = FMP_VF_NONE;
+	}
+	if (parse_uint(pf, 0xff, &v))
+		goto bad;
+	fn->pf = (uint8_t)v;
+	rc = slot_arg(s, card, &fn->slot, err, errlen);
+	return rc;
+bad:
+	snprintf(err, errlen, "FUNCTION \"%s\": not CARD/pfN or CARD/pfN/vfM", a);
+	return -EINVAL;
+}
+
+/* Gb/s as a plain decimal number: no sign, exponent, hex, inf or nan. */
+static int gbps_arg(const char *a, double *out, char *err, size_t errlen)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(a, &end);
+	if (!*a || strspn(a, "0123456789.") != strlen(a) || *end || errno ||
+	    v > SIM_TRAFFIC_MAX_GBPS) {
+		snprintf(err, errlen, "GBPS \"%s\": not a number of Gb/s from 0 to %d", a,
+			 SIM_TRAFFIC_MAX_GBPS);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
 static int usage(char *err, size_t errlen, const char *what)
 {
 	snprintf(err, errlen, "usage: %s", what);
@@ -334,6 +384,19 @@ static int exec_line(struct sim *s, struct sim_mgmt *mgmt, const char *line, siz
 		rc = port_arg(s, argv[1], &port, err, errlen);
 		return rc ? rc : sim_bench_host(s, port, !strcmp(argv[2], "respond"), (uint32_t)ms,
 						err, errlen);
+	}
+	if (!strcmp(argv[0], "traffic")) {
+		struct fmp_fn_addr fn;
+		double gbps;
+
+		if (argc != 4)
+			return usage(err, errlen, "traffic HOST FUNCTION GBPS");
+		rc = port_arg(s, argv[1], &port, err, errlen);
+		if (!rc)
+			rc = fn_arg(s, argv[2], &fn, err, errlen);
+		if (!rc)
+			rc = gbps_arg(argv[3], &gbps, err, errlen);
+		return rc ? rc : sim_bench_traffic(s, port, &fn, gbps, err, errlen);
 	}
 	if (!strcmp(argv[0], "delay")) {
 		unsigned long ms;

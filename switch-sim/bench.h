@@ -14,6 +14,8 @@
  *   link PORT up|down                     fault SLOT                    reboot
  *   host PORT respond [MS] | ignore       dump PORT (host view, lspci -xxxx text)
  *   status                                delay OPCODE MS (answers to OPCODE wait MS; 0 ends)
+ *   traffic HOST FUNCTION GBPS            the load HOST offers through its binding of
+ *                                         FUNCTION (CARD/pfN[/vfM]), plain decimal Gb/s
  */
 #ifndef SIM_BENCH_H
 #define SIM_BENCH_H

@@ -1,6 +1,6 @@
 /* switch-sim: the MR-IOV switch chassis simulator. `switch-sim CHASSIS.yaml` runs the
  * chassis; `switch-sim COMMAND ...` (insert, remove, button, link, fault, reboot, host,
- * dump, status) does a bench action against a running one. */
+ * dump, status, delay, traffic) does a bench action against a running one. */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -24,7 +24,8 @@ struct app {
 };
 
 static const char *const bench_commands[] = {"insert", "remove", "button", "link", "fault",
-					     "reboot", "host", "dump", "status", "delay", NULL};
+					     "reboot", "host", "dump", "status", "delay", "traffic",
+					     NULL};
 
 static void usage(FILE *f)
 {
@@ -46,6 +47,8 @@ static void usage(FILE *f)
 		"  host PORT sriov BB:DD.F NUMVFS (the host's PF driver enables NUMVFS VFs)\n"
 		"  dump PORT (the host's view in lspci -xxxx form)   status\n"
 		"  delay OPCODE MS (answers to OPCODE, e.g. unbind, get-functions, wait MS ms; 0 ends)\n"
+		"  traffic HOST FUNCTION GBPS (the load HOST offers through its binding of FUNCTION,\n"
+		"    CARD/pfN[/vfM], in Gb/s)\n"
 		"ENDPOINT: unix:PATH or tcp:127.0.0.1:PORT.\n"
 		"Exit status: 0 ok, 1 refused / runtime failure, 2 usage or configuration error,\n"
 		"3 bench socket unreachable.\n");

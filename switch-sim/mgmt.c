@@ -27,6 +27,7 @@ struct mconn {
 	struct conn *c;
 	bool hello;
 	uint8_t version;
+	uint16_t features;         /* FMP_FEAT_* both ends announced in HELLO */
 	uint32_t evmask;
 	struct parked *parked;     /* answers still to come on this connection */
 	struct mconn *prev, *next;
@@ -172,10 +173,14 @@ static void do_hello(struct mconn *mc, const struct fmp_msg *q)
 	sim_hello(mc->m->s, &r.u.hello_resp);
 	r.u.hello_resp.version = v;
 	r.u.hello_resp.max_payload = max;
+	/* the features this switch serves that the client announced: an old client (0)
+	 * gets none, and their opcodes are refused as unknown ones are */
+	r.u.hello_resp.features = q->u.hello_req.features & FMP_FEATURES_ALL;
 	snprintf(r.u.hello_resp.firmware, sizeof(r.u.hello_resp.firmware), "%s", SIM_FIRMWARE);
 	r.hdr.version = v;
 	mc->hello = true;
 	mc->version = v;
+	mc->features = r.u.hello_resp.features;
 	conn_send(mc->c, &r);
 	conn_set_max_payload(mc->c, max);
 }
@@ -255,6 +260,14 @@ static void dispatch(struct mconn *mc, const struct fmp_msg *q, uint32_t delay_m
 		break;
 	case FMP_OP_PORT_CONTROL:
 		rc = sim_port_control(s, &q->u.port_control_req, &r.u.port_control_resp);
+		break;
+	case FMP_OP_SET_QOS:
+		rc = !(mc->features & FMP_FEAT_QOS) ? -FMP_E_UNSUPPORTED
+			: sim_set_qos(s, &q->u.qos_set_req, &r.u.qos_set_resp);
+		break;
+	case FMP_OP_GET_QOS:
+		rc = !(mc->features & FMP_FEAT_QOS) ? -FMP_E_UNSUPPORTED
+			: sim_get_qos(s, &q->u.qos_get_req.fn, &r.u.qos_get_resp);
 		break;
 	case FMP_OP_SUBSCRIBE:
 		mc->evmask = q->u.subscribe_req.mask;

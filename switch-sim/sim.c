@@ -16,7 +16,9 @@
 #include "config_space.h"
 #include "hotplug.h"
 #include "lspci_text.h"
+#include "pcie_link.h"
 #include "profile.h"
+#include "qos.h"
 #include "vswitch.h"
 
 #define SIM_SLOT_NUMBER_MAX 8191 /* Physical Slot Number is 13 bits (PCIe r5.0 §7.5.3.9) */
@@ -101,6 +103,17 @@ struct sim_pending {
 	void *arg;
 };
 
+/* QoS settings and traffic counters of one function (the qos section at the end). */
+struct sim_qos_rec {
+	struct fmp_fn_addr fn;
+	uint32_t min_mbps, max_mbps; /* SET_QOS; 0: none */
+	double offered_gbps;         /* bench `traffic`; 0 whenever the function is unbound */
+	double rate_gbps;            /* achieved, from the last qos_update */
+	bool floor_held;
+	double bytes;                /* carried up to t_ns */
+	uint64_t t_ns;               /* uv_hrtime() of the last fold */
+};
+
 struct sim {
 	uv_loop_t *loop;
 	const struct sim_chassis_cfg *cfg;
@@ -118,7 +131,11 @@ struct sim {
 	size_t n_extra;
 	unsigned live_timers;      /* handshakes whose timer has not closed yet */
 	bool freeing;
+	struct sim_qos_rec *qos;   /* functions with QoS settings or offered traffic */
+	size_t n_qos, cap_qos;
 };
+
+static void qos_update(struct sim *s);
 
 /* ---- events ----------------------------------------------------------------------------- */
 
@@ -549,6 +566,7 @@ static void bind_apply(struct sim *s, unsigned port, unsigned vppb, struct sim_s
 
 		emit(s, FMP_EV_BIND_DONE, FMP_EVR_NONE, p->number, (uint8_t)vppb, fn.slot, &fn, 0);
 	}
+	qos_update(s);
 }
 
 /* The function(s) leave the vPPB: unbound, the virtual slot empty, UNBIND_DONE per
@@ -580,6 +598,7 @@ static void release(struct sim *s, unsigned port, unsigned vppb, uint8_t reason)
 		emit(s, FMP_EV_UNBIND_DONE, reason, p->number, (uint8_t)vppb, fn.slot, &fn, 0);
 	}
 	v->n_fns = 0;
+	qos_update(s);
 	if (cb)
 		cb(cb_arg, 0, &resp);
 }
@@ -889,6 +908,9 @@ void sim_free(struct sim *s)
 			}
 		}
 	sim_release_all(s);
+	free(s->qos);
+	s->qos = NULL;
+	s->n_qos = s->cap_qos = 0;
 	if (!s->live_timers)
 		free_shell(s);
 }
@@ -1395,6 +1417,7 @@ int sim_set_num_vfs(struct sim *s, uint16_t slot, uint8_t pf_index, uint16_t num
 	if (rc)
 		return rc;
 	out->num_vfs = pf_num_vfs(pf);
+	qos_update(s); /* removed VFs lose their settings */
 	emit(s, FMP_EV_NUM_VFS, FMP_EVR_NONE, FMP_PORT_NONE, FMP_VPPB_NONE, slot, &fn, num_vfs);
 	return 0;
 }
@@ -1539,6 +1562,7 @@ static void port_set_link(struct sim *s, struct sim_port *p, bool up)
 	if (sim_vswitch_link_up(p->vs) == up)
 		return;
 	sim_vswitch_set_link(p->vs, up);
+	qos_update(s); /* a link down carries nothing */
 	emit(s, FMP_EV_LINK_STATE, up ? FMP_EVR_NONE : FMP_EVR_LINK, p->number, FMP_VPPB_NONE,
 	     FMP_SLOT_NONE, NULL, up);
 }
@@ -1549,6 +1573,7 @@ static void slot_cut_power(struct sim *s, struct sim_slot *sl)
 	release_card(s, sl, FMP_EVR_FAULT);
 	slot_power_off(sl);
 	card_reset_sriov(s, sl, FMP_EVR_FAULT);
+	qos_update(s); /* the VFs are gone, and their settings with them */
 }
 
 int sim_port_control(struct sim *s, const struct fmp_port_control_req *req,
@@ -1734,6 +1759,7 @@ int sim_bench_remove(struct sim *s, uint16_t slot, bool surprise, char *err, siz
 		slot_power_off(sl); /* an orderly removal powers the slot down first (§6.7.1.8) */
 	card_free(sl->card);
 	sl->card = NULL;
+	qos_update(s); /* the card's settings go with it */
 	emit(s, FMP_EV_SLOT_PRESENCE, surprise ? FMP_EVR_SURPRISE : FMP_EVR_MANAGED, FMP_PORT_NONE,
 	     FMP_VPPB_NONE, slot, NULL, 0);
 	return 0;
@@ -1831,6 +1857,7 @@ int sim_bench_reboot(struct sim *s, char *err, size_t errlen)
 	}
 	s->boot_id = new_boot_id(s->boot_id);
 	s->seq = 0;
+	s->n_qos = 0; /* QoS settings and counters are the switch's: a reboot clears them */
 	emit(s, FMP_EV_SWITCH_RESET, FMP_EVR_RESET, FMP_PORT_NONE, FMP_VPPB_NONE, FMP_SLOT_NONE,
 	     NULL, 0);
 	rc = 0;
@@ -1967,4 +1994,218 @@ int sim_slot_by_card_name(const struct sim *s, const char *name)
 			return (int)n;
 	}
 	return -1;
+}
+
+/* ---- QoS: per-function floors, caps and the fluid traffic model (qos.h) ----------------- */
+
+static struct sim_qos_rec *qos_find(const struct sim *s, const struct fmp_fn_addr *fn)
+{
+	for (size_t i = 0; i < s->n_qos; i++)
+		if (s->qos[i].fn.slot == fn->slot && s->qos[i].fn.pf == fn->pf &&
+		    s->qos[i].fn.vf == fn->vf)
+			return &s->qos[i];
+	return NULL;
+}
+
+static struct sim_qos_rec *qos_get(struct sim *s, const struct fmp_fn_addr *fn)
+{
+	struct sim_qos_rec *q = qos_find(s, fn);
+
+	if (q)
+		return q;
+	if (s->n_qos == s->cap_qos) {
+		size_t cap = s->cap_qos ? 2 * s->cap_qos : 16;
+		struct sim_qos_rec *n = realloc(s->qos, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		s->qos = n;
+		s->cap_qos = cap;
+	}
+	q = &s->qos[s->n_qos++];
+	memset(q, 0, sizeof(*q));
+	q->fn = *fn;
+	q->floor_held = true;
+	q->t_ns = uv_hrtime();
+	return q;
+}
+
+static double qos_bytes_now(const struct sim_qos_rec *q, uint64_t now)
+{
+	return q->bytes + q->rate_gbps * (double)(now - q->t_ns) / 8.0; /* Gb/s x ns = bits */
+}
+
+/* Folds every counter up to now at the old rates, forgets functions that no longer exist,
+ * then solves the model for the bindings as they are: links are the host ports (down: 0)
+ * and the cards' own links (trained to the lower of card and slot; unpowered: 0). */
+static void qos_update(struct sim *s)
+{
+	uint64_t now = uv_hrtime();
+	size_t n_links = s->n_ports + s->n_slots, n = 0, i, j;
+	double *links = NULL;
+	struct sim_qos_flow *flows = NULL;
+	size_t *rec = NULL;
+
+	for (i = j = 0; i < s->n_qos; i++) {
+		struct sim_qos_rec q = s->qos[i];
+		struct sim_slot *sl;
+		struct sim_pf *pf;
+
+		q.bytes = qos_bytes_now(&q, now);
+		q.t_ns = now;
+		q.rate_gbps = 0;
+		q.floor_held = true;
+		if (fn_find(s, &q.fn, &sl, &pf, NULL) == 0)
+			s->qos[j++] = q;
+	}
+	s->n_qos = j;
+	if (!s->n_qos)
+		return;
+	links = calloc(n_links ? n_links : 1, sizeof(*links));
+	flows = calloc(s->n_qos, sizeof(*flows));
+	rec = calloc(s->n_qos, sizeof(*rec));
+	if (!links || !flows || !rec)
+		goto out; /* out of memory: nothing flows until the next change */
+	for (i = 0; i < s->n_ports; i++)
+		if (port_flags(&s->ports[i]) & FMP_PORT_F_LINK_UP)
+			links[i] = pcie_link_gbps(s->ports[i].width, s->ports[i].speed);
+	for (i = 0; i < s->n_slots; i++) {
+		const struct sim_slot *sl = &s->slots[i];
+
+		if (sl->card && slot_powered(sl)) {
+			const struct sim_profile *p = sl->card->profile;
+
+			links[s->n_ports + i] = pcie_link_gbps(
+				p->link_width < SIM_SLOT_WIDTH ? p->link_width : SIM_SLOT_WIDTH,
+				p->link_speed < SIM_SLOT_SPEED ? p->link_speed : SIM_SLOT_SPEED);
+		}
+	}
+	for (i = 0; i < s->n_qos; i++) {
+		struct sim_qos_rec *q = &s->qos[i];
+		struct sim_slot *sl;
+		struct sim_pf *pf;
+		struct sim_binding *b;
+
+		fn_find(s, &q->fn, &sl, &pf, &b);
+		if (b->state == FMP_BIND_UNBOUND) {
+			q->offered_gbps = 0; /* offered load is per binding */
+			continue;
+		}
+		flows[n] = (struct sim_qos_flow){
+			.offered_gbps = q->offered_gbps,
+			.min_gbps = q->min_mbps / 1000.0,
+			.max_gbps = q->max_mbps / 1000.0,
+			.n_links = 2,
+			.links = { b->port, (uint32_t)(s->n_ports + (size_t)(sl - s->slots)) },
+		};
+		rec[n++] = i;
+	}
+	if (sim_qos_solve(links, n_links, flows, n, NULL, 0) == 0)
+		for (i = 0; i < n; i++) {
+			s->qos[rec[i]].rate_gbps = flows[i].achieved_gbps;
+			s->qos[rec[i]].floor_held = flows[i].floor_held;
+		}
+out:
+	free(links);
+	free(flows);
+	free(rec);
+}
+
+int sim_set_qos(struct sim *s, const struct fmp_qos_set_req *req, struct fmp_qos_set_req *out)
+{
+	struct sim_slot *sl;
+	struct sim_pf *pf;
+	struct sim_qos_rec *q;
+	int rc = fn_find(s, &req->fn, &sl, &pf, NULL);
+
+	if (rc)
+		return rc;
+	if (req->max_mbps && req->min_mbps > req->max_mbps)
+		return -FMP_E_INVALID;
+	q = qos_get(s, &req->fn);
+	if (!q)
+		return -FMP_E_INTERNAL;
+	q->min_mbps = req->min_mbps;
+	q->max_mbps = req->max_mbps;
+	qos_update(s);
+	*out = *req;
+	return 0;
+}
+
+static uint32_t qos_mbps(double gbps)
+{
+	double mbps = gbps * 1000.0;
+
+	return mbps >= 4294967295.0 ? UINT32_MAX : (uint32_t)mbps;
+}
+
+int sim_get_qos(const struct sim *s, const struct fmp_fn_addr *fn, struct fmp_qos_get_resp *out)
+{
+	struct sim_slot *sl;
+	struct sim_pf *pf;
+	struct sim_binding *b;
+	const struct sim_qos_rec *q;
+	struct timespec ts;
+	int rc = fn_find(s, fn, &sl, &pf, &b);
+
+	if (rc)
+		return rc;
+	memset(out, 0, sizeof(*out));
+	out->fn = *fn;
+	if (b->state != FMP_BIND_UNBOUND)
+		out->flags |= FMP_QOS_F_BOUND | FMP_QOS_F_FLOOR_HELD;
+	q = qos_find(s, fn);
+	if (q) {
+		out->min_mbps = q->min_mbps;
+		out->max_mbps = q->max_mbps;
+		out->offered_mbps = qos_mbps(q->offered_gbps);
+		out->achieved_mbps = qos_mbps(q->rate_gbps);
+		out->bytes = (uint64_t)qos_bytes_now(q, uv_hrtime());
+		if (!q->floor_held)
+			out->flags &= (uint8_t)~FMP_QOS_F_FLOOR_HELD;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	out->time_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return 0;
+}
+
+int sim_bench_traffic(struct sim *s, uint8_t port, const struct fmp_fn_addr *fn, double gbps,
+		      char *err, size_t errlen)
+{
+	struct sim_port *p = port_get(s, port);
+	struct sim_slot *sl;
+	struct sim_pf *pf;
+	struct sim_binding *b;
+	struct sim_qos_rec *q;
+	char name[SIM_NAME_MAX + 32];
+
+	if (!p) {
+		fab_seterr(err, errlen, "no host port %u", port);
+		return -ENOENT;
+	}
+	if (!(gbps >= 0.0 && gbps <= SIM_TRAFFIC_MAX_GBPS)) {
+		fab_seterr(err, errlen, "GBPS %g: not a number of Gb/s from 0 to %d", gbps,
+			   SIM_TRAFFIC_MAX_GBPS);
+		return -EINVAL;
+	}
+	if (fn_find(s, fn, &sl, &pf, &b)) {
+		fab_seterr(err, errlen, "no function slot %u pf %u vf %d", fn->slot, fn->pf,
+			   fn->vf == FMP_VF_NONE ? -1 : (int)fn->vf);
+		return -ENOENT;
+	}
+	fn_name(sl, fn->pf, fn->vf, name, sizeof(name));
+	if (b->state == FMP_BIND_UNBOUND || b->port != port_idx(s, p)) {
+		fab_seterr(err, errlen, "%s is not bound to host %s", name, p->name);
+		return -EINVAL;
+	}
+	q = qos_get(s, fn);
+	if (!q) {
+		fab_seterr(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	qos_update(s); /* fold the counters at the old rates first */
+	q = qos_find(s, fn);
+	q->offered_gbps = gbps;
+	qos_update(s);
+	return 0;
 }

@@ -132,6 +132,20 @@ int sim_unbind(struct sim *s, const struct fmp_unbind_req *req, sim_unbind_cb cb
 int sim_port_control(struct sim *s, const struct fmp_port_control_req *req,
 		     struct fmp_port_control_resp *out);
 
+/* ---- QoS (FMP_FEAT_QOS): per-function floor and cap, the fluid traffic model ---------- */
+
+/* Sets a function's floor and cap (Mb/s, 0 = none; it need not be bound: the settings are
+ * the switch's, kept across bind and unbind, dropped when the function goes — card
+ * removed, VFs disabled — and on reboot). The switch does no admission control (the
+ * manager's job): floors that do not fit a link are shared max-min and their
+ * FMP_QOS_F_FLOOR_HELD clears. -FMP_E_INVALID for a floor above a non-zero cap. Every
+ * change of offered load, floor, cap, binding, host link or slot power re-solves the
+ * model (qos.h); counters advance at the achieved rate between changes. */
+int sim_set_qos(struct sim *s, const struct fmp_qos_set_req *req, struct fmp_qos_set_req *out);
+/* The function's settings and counters now: bytes computed from the last change's
+ * timestamp (no timer runs), time_ns CLOCK_REALTIME. */
+int sim_get_qos(const struct sim *s, const struct fmp_fn_addr *fn, struct fmp_qos_get_resp *out);
+
 /* ---- bench: what a person does to the hardware ----------------------------------------- */
 
 /* Inserts a card (profile from the chassis's profiles dir, serial as "00-1b-..." or a
@@ -158,6 +172,11 @@ int sim_bench_fault(struct sim *s, uint16_t slot, char *err, size_t errlen);
  * event 1 of the new boot and the only event of the reboot (reason FMP_EVR_RESET; no
  * UNBIND_DONE for the dropped bindings). Cards stay, power faults clear, host links up. */
 int sim_bench_reboot(struct sim *s, char *err, size_t errlen);
+/* The load a host offers through one of its bindings, in Gb/s (0..SIM_TRAFFIC_MAX_GBPS):
+ * -ENOENT (no port, no function), -EINVAL (not bound to that port, a bad number). */
+#define SIM_TRAFFIC_MAX_GBPS 100000
+int sim_bench_traffic(struct sim *s, uint8_t port, const struct fmp_fn_addr *fn, double gbps,
+		      char *err, size_t errlen);
 /* Host response of a host port for managed unbinds (ms; responds false = never). */
 int sim_bench_host(struct sim *s, uint8_t port, bool responds, uint32_t response_ms, char *err,
 		   size_t errlen);

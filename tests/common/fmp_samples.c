@@ -64,12 +64,12 @@ static void build(size_t i, struct fmp_msg *m)
 	switch (i) {
 	case 0:
 		req(m, FMP_OP_HELLO, 1);
-		u->hello_req = (struct fmp_hello_req){1, 1, 65536, "fabricd 0.1.0"};
+		u->hello_req = (struct fmp_hello_req){1, 1, FMP_FEAT_QOS, 65536, "fabricd 0.1.0"};
 		break;
 	case 1:
 		resp(m, FMP_OP_HELLO, 1);
 		u->hello_resp = (struct fmp_hello_resp){
-			.version = 1, .max_payload = 65536, .boot_id = 0x0123456789abcdefull,
+			.version = 1, .features = FMP_FEAT_QOS, .max_payload = 65536, .boot_id = 0x0123456789abcdefull,
 			.event_seq = 42, .n_ports = 4, .n_slots = 4, .n_functions = 135,
 			.chassis = "rack1", .model = "MRIOV-SIM-24", .serial = "SIM0001",
 			.firmware = "switch-sim 0.1.0"};
@@ -201,12 +201,32 @@ static void build(size_t i, struct fmp_msg *m)
 		resp(m, FMP_OP_GET_FUNCTIONS, 16);
 		u->functions_resp.next_cursor = FMP_CURSOR_END;
 		break;
+	case 30:
+		req(m, FMP_OP_SET_QOS, 17);
+		u->qos_set_req = (struct fmp_qos_set_req){{1, 0, 3}, 2500, 10000};
+		break;
+	case 31:
+		resp(m, FMP_OP_SET_QOS, 17);
+		u->qos_set_resp = (struct fmp_qos_set_req){{1, 0, 3}, 2500, 0};
+		break;
+	case 32:
+		req(m, FMP_OP_GET_QOS, 18);
+		u->qos_get_req.fn = (struct fmp_fn_addr){300, 1, FMP_VF_NONE};
+		break;
+	case 33:
+		resp(m, FMP_OP_GET_QOS, 18);
+		u->qos_get_resp = (struct fmp_qos_get_resp){
+			.fn = {1, 0, 3}, .flags = FMP_QOS_F_BOUND | FMP_QOS_F_FLOOR_HELD,
+			.min_mbps = 2500, .max_mbps = 10000, .offered_mbps = 40000,
+			.achieved_mbps = 9999, .bytes = 0x0123456789abull,
+			.time_ns = 1764040000123456789ull};
+		break;
 	}
 }
 
 size_t fmp_sample_count(void)
 {
-	return 30;
+	return 34;
 }
 
 void fmp_sample_get(size_t i, struct fmp_msg *m)

@@ -471,6 +471,48 @@ static void test_exec_remove_bound(void **state)
 	assert_int_equal(last_event(f)->slot, NVME);
 }
 
+/* traffic HOST FUNCTION GBPS: the offered load of a binding; the model (qos.h) gives what
+ * gets through. nic0 is x8 5 GT/s (32 Gb/s), web1 x16 8 GT/s. */
+static void test_exec_traffic(void **state)
+{
+	struct fixture *f = *state;
+	struct fmp_qos_get_resp q;
+	struct fmp_fn_addr vf0 = {NIC, 0, 0}, vf1 = {NIC, 0, 1};
+
+	struct fmp_set_num_vfs_resp nv;
+	struct fmp_bind_resp br;
+
+	assert_int_equal(sim_set_num_vfs(f->s, NIC, 0, 2, &nv), 0);
+	assert_int_equal(sim_bind(f->s, &(struct fmp_bind_req){vf0, WEB1, FMP_VPPB_ANY}, &br), 0);
+	assert_int_equal(sim_bind(f->s, &(struct fmp_bind_req){vf1, WEB2, FMP_VPPB_ANY}, &br), 0);
+	exec_quiet(f, "traffic web1 nic0/pf0/vf0 12.5");
+	assert_int_equal(sim_get_qos(f->s, &vf0, &q), 0);
+	assert_int_equal(q.offered_mbps, 12500);
+	assert_int_equal(q.achieved_mbps, 12500);
+	exec_quiet(f, "traffic 1 slot1/pf0/vf1 100");
+	assert_int_equal(sim_get_qos(f->s, &vf1, &q), 0);
+	assert_int_equal(q.offered_mbps, 100000);
+	assert_int_equal(q.achieved_mbps, 19500); /* what the card link has left */
+	exec_quiet(f, "traffic web1 nic0/pf0/vf0 0");
+	assert_int_equal(sim_get_qos(f->s, &vf1, &q), 0);
+	assert_int_equal(q.achieved_mbps, 32000);
+
+	exec_err(f, "traffic web1 nic0/pf0/vf0", -EINVAL, "usage: traffic HOST FUNCTION GBPS");
+	exec_err(f, "traffic web9 nic0/pf0/vf0 1", -ENOENT, "no host port named \"web9\"");
+	exec_err(f, "traffic web1 nic9/pf0/vf0 1", -ENOENT, "no slot or card named \"nic9\"");
+	exec_err(f, "traffic web1 nic0 1", -EINVAL, "FUNCTION \"nic0\": not CARD/pfN");
+	exec_err(f, "traffic web1 nic0/vf0 1", -EINVAL, "FUNCTION \"nic0/vf0\"");
+	exec_err(f, "traffic web1 nic0/pf0/vfx 1", -EINVAL, "FUNCTION");
+	exec_err(f, "traffic web1 nic0/pf0/vf9 1", -ENOENT, "no function slot 1 pf 0 vf 9");
+	exec_err(f, "traffic web2 nic0/pf0/vf0 1", -EINVAL, "nic0/pf0/vf0 is not bound to host web2");
+	exec_err(f, "traffic web1 nic0/pf0/vf0 -1", -EINVAL, "GBPS \"-1\"");
+	exec_err(f, "traffic web1 nic0/pf0/vf0 nan", -EINVAL, "GBPS \"nan\"");
+	exec_err(f, "traffic web1 nic0/pf0/vf0 1e3", -EINVAL, "GBPS \"1e3\"");
+	exec_err(f, "traffic web1 nic0/pf0/vf0 10Gbps", -EINVAL, "GBPS \"10Gbps\"");
+	exec_err(f, "traffic web1 nic0/pf0/vf0 1.2.3", -EINVAL, "GBPS");
+	exec_err(f, "traffic web1 nic0/pf0/vf0 100001", -EINVAL, "from 0 to 100000");
+}
+
 static void test_exec_fault(void **state)
 {
 	struct fixture *f = *state;
@@ -1505,6 +1547,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_exec_host, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_insert_remove, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_remove_bound, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exec_traffic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_fault, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_dump_lspci, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_status, setup, teardown),

@@ -523,6 +523,139 @@ static size_t count_events(const struct client *cl, uint16_t type)
 
 /* ---- HELLO ---------------------------------------------------------------------------------- */
 
+static int hello_features(struct client *cl, uint16_t features, struct fmp_hello_resp *out)
+{
+	struct fmp_msg m = mk(FMP_OP_HELLO), r;
+	int st;
+
+	m.u.hello_req.min_version = FMP_VERSION_MIN;
+	m.u.hello_req.max_version = FMP_VERSION_MAX;
+	m.u.hello_req.features = features;
+	m.u.hello_req.max_payload = FMP_MAX_PAYLOAD_DEFAULT;
+	strcpy(m.u.hello_req.client, "test_mgmt qos");
+	st = call(cl, &m, &r);
+	if (!st) {
+		*out = r.u.hello_resp;
+		fmp_msg_release(&r);
+	}
+	return st;
+}
+
+static int set_qos(struct client *cl, uint16_t slot, uint8_t pf, uint16_t vf, uint32_t min,
+		   uint32_t max)
+{
+	struct fmp_msg m = mk(FMP_OP_SET_QOS), r;
+	int st;
+
+	m.u.qos_set_req = (struct fmp_qos_set_req){{slot, pf, vf}, min, max};
+	st = call(cl, &m, &r);
+	if (!st) {
+		assert_int_equal(r.u.qos_set_resp.min_mbps, min);
+		assert_int_equal(r.u.qos_set_resp.max_mbps, max);
+	}
+	return st;
+}
+
+static int get_qos(struct client *cl, uint16_t slot, uint8_t pf, uint16_t vf,
+		   struct fmp_qos_get_resp *out)
+{
+	struct fmp_msg m = mk(FMP_OP_GET_QOS), r;
+	int st;
+
+	m.u.qos_get_req.fn = (struct fmp_fn_addr){slot, pf, vf};
+	st = call(cl, &m, &r);
+	if (!st)
+		*out = r.u.qos_get_resp;
+	return st;
+}
+
+/* FMP_FEAT_QOS: a client that does not announce it (an old fabricd) is served as before
+ * and its QoS requests are refused as unknown opcodes are; one that does sets floors and
+ * caps and reads the model's counters. nic0 is x8 5 GT/s: 32 Gb/s for its VFs. */
+static void test_qos_opcodes(void **state)
+{
+	struct fixture *f = *state;
+	struct client *old = client_new(f), *cl = client_new(f);
+	struct fmp_hello_resp h;
+	struct fmp_qos_get_resp a, b, c;
+	char err[256];
+	uint64_t t0;
+
+	assert_int_equal(hello_features(old, 0, &h), 0);
+	assert_int_equal(h.features, 0);
+	assert_int_equal(set_qos(old, NIC, 0, 0, 1000, 0), FMP_E_UNSUPPORTED);
+	assert_int_equal(get_qos(old, NIC, 0, 0, &a), FMP_E_UNSUPPORTED);
+	ping_ok(old); /* refused, not dropped */
+	assert_int_equal(hello_features(cl, 0xffff, &h), 0);
+	assert_int_equal(h.features, FMP_FEAT_QOS); /* what both speak, not what was asked */
+
+	assert_int_equal(set_num_vfs(cl, NIC, 0, 4, NULL), 0);
+	assert_int_equal(set_qos(cl, NIC, 0, 0, 12000, 0), 0); /* before the bind: kept */
+	assert_int_equal(set_qos(cl, NIC, 0, 1, 12000, 20000), 0);
+	assert_int_equal(set_qos(cl, NIC, 0, 2, 5000, 4000), FMP_E_INVALID); /* floor > cap */
+	assert_int_equal(set_qos(cl, NIC, 0, 9, 1, 0), FMP_E_NO_SUCH_FUNCTION);
+	assert_int_equal(get_qos(cl, 99, 0, FMP_VF_NONE, &a), FMP_E_NO_SUCH_SLOT);
+	assert_int_equal(do_bind(cl, NIC, 0, 0, WEB1, FMP_VPPB_ANY, NULL), 0);
+	assert_int_equal(do_bind(cl, NIC, 0, 1, WEB2, FMP_VPPB_ANY, NULL), 0);
+	assert_int_equal(do_bind(cl, NIC, 0, 2, WEB3, FMP_VPPB_ANY, NULL), 0);
+	assert_int_equal(get_qos(cl, NIC, 0, 0, &a), 0);
+	assert_int_equal(a.flags, FMP_QOS_F_BOUND | FMP_QOS_F_FLOOR_HELD);
+	assert_int_equal(a.min_mbps, 12000);
+	assert_int_equal(a.achieved_mbps, 0); /* nothing offered yet */
+
+	/* two floors of 12 and a flood on 32 Gb/s: 12, 12, the flood the last 8 */
+	assert_int_equal(sim_bench_traffic(f->s, WEB1, &(struct fmp_fn_addr){NIC, 0, 0}, 15, err,
+					   sizeof(err)), 0);
+	assert_int_equal(sim_bench_traffic(f->s, WEB2, &(struct fmp_fn_addr){NIC, 0, 1}, 15, err,
+					   sizeof(err)), 0);
+	assert_int_equal(sim_bench_traffic(f->s, WEB3, &(struct fmp_fn_addr){NIC, 0, 2}, 100, err,
+					   sizeof(err)), 0);
+	assert_int_equal(get_qos(cl, NIC, 0, 0, &a), 0);
+	assert_int_equal(get_qos(cl, NIC, 0, 2, &c), 0);
+	assert_int_equal(a.offered_mbps, 15000);
+	assert_int_equal(a.achieved_mbps, 12000);
+	assert_true(a.flags & FMP_QOS_F_FLOOR_HELD);
+	assert_int_equal(c.offered_mbps, 100000);
+	assert_int_equal(c.achieved_mbps, 8000);
+	/* counters advance at the achieved rate, computed on read */
+	t0 = uv_hrtime();
+	while (uv_hrtime() - t0 < 2000000) /* 2 ms of switch time: the model needs no loop */
+		;
+	assert_int_equal(get_qos(cl, NIC, 0, 0, &b), 0);
+	assert_true(b.bytes > a.bytes);
+	assert_true(b.time_ns > a.time_ns);
+	/* 12 Gb/s is 1.5 bytes per ns: never more than the elapsed time allows */
+	assert_true(b.bytes - a.bytes <= (b.time_ns - a.time_ns) * 3 / 2 + 1500);
+
+	/* a cap of 2: the other two share the rest, 15 each (web1 at what it offers) */
+	assert_int_equal(set_qos(cl, NIC, 0, 1, 0, 2000), 0);
+	assert_int_equal(get_qos(cl, NIC, 0, 1, &b), 0);
+	assert_int_equal(b.achieved_mbps, 2000);
+	assert_int_equal(get_qos(cl, NIC, 0, 2, &c), 0);
+	assert_int_equal(c.achieved_mbps, 15000);
+	/* unbound: no traffic, the offered load goes with the binding, the settings stay */
+	assert_int_equal(sim_unbind(f->s, &(struct fmp_unbind_req){.fn = {NIC, 0, 2},
+				    .mode = FMP_UNBIND_SURPRISE}, NULL, NULL,
+				    &(struct fmp_unbind_resp){0}), 0);
+	assert_int_equal(get_qos(cl, NIC, 0, 2, &c), 0);
+	assert_int_equal(c.flags, 0);
+	assert_int_equal(c.offered_mbps, 0);
+	assert_int_equal(c.achieved_mbps, 0);
+	assert_int_equal(get_qos(cl, NIC, 0, 0, &a), 0);
+	assert_int_equal(a.achieved_mbps, 15000);
+	/* the bench refuses traffic on a binding that is not there */
+	assert_int_equal(sim_bench_traffic(f->s, WEB3, &(struct fmp_fn_addr){NIC, 0, 2}, 1, err,
+					   sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "nic0/pf0/vf2 is not bound to host web3"));
+	assert_int_equal(sim_bench_traffic(f->s, WEB2, &(struct fmp_fn_addr){NIC, 0, 0}, 1, err,
+					   sizeof(err)), -EINVAL);
+	/* a reboot clears settings and counters */
+	assert_int_equal(sim_bench_reboot(f->s, err, sizeof(err)), 0);
+	assert_int_equal(sim_get_qos(f->s, &(struct fmp_fn_addr){NIC, 0, FMP_VF_NONE}, &a), 0);
+	assert_int_equal(a.min_mbps, 0);
+	assert_int_equal(a.bytes, 0);
+}
+
 static void test_request_before_hello(void **state)
 {
 	struct fixture *f = *state;
@@ -1529,6 +1662,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_request_before_hello, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_qos_opcodes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hello_version, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hello_identity, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hello_max_payload, setup, teardown),

@@ -37,6 +37,8 @@ enum fmp_opcode {
 	FMP_OP_BIND = 0x0030,
 	FMP_OP_UNBIND = 0x0031,
 	FMP_OP_GET_VH = 0x0032,
+	FMP_OP_SET_QOS = 0x0033, /* feature FMP_FEAT_QOS */
+	FMP_OP_GET_QOS = 0x0034, /* feature FMP_FEAT_QOS */
 	FMP_OP_PORT_CONTROL = 0x0040,
 	FMP_OP_SUBSCRIBE = 0x0050,
 	FMP_OP_EVENT = 0x0060,
@@ -151,15 +153,24 @@ enum fmp_bind_state {
 
 /* ---- HELLO ------------------------------------------------------------------------- */
 
+/* Feature bits, announced in HELLO by both sides within protocol version 1 (the
+ * reserved u16 that old peers send as 0 and ignore): an opcode of a feature is served
+ * only on a connection whose client announced it and whose switch does. */
+#define FMP_FEAT_QOS 0x0001u /* SET_QOS, GET_QOS */
+#define FMP_FEATURES_ALL FMP_FEAT_QOS
+
 struct fmp_hello_req {
 	uint8_t min_version;
 	uint8_t max_version;
+	uint16_t features; /* FMP_FEAT_* the client speaks */
 	uint32_t max_payload; /* largest payload the client accepts */
 	char client[FMP_NAME_MAX];
 };
 
 struct fmp_hello_resp {
 	uint8_t version;      /* chosen: highest both support */
+	uint16_t features;    /* FMP_FEAT_* the switch serves on this connection: its own
+			       * features that the client announced */
 	uint32_t max_payload; /* min of both sides' limits; both ends enforce it from now on */
 	uint64_t boot_id;     /* changes on every switch (re)boot */
 	uint64_t event_seq;   /* sequence number of the last event the switch emitted */
@@ -392,6 +403,36 @@ struct fmp_port_control_resp {
 	uint16_t flags; /* FMP_PORT_F_* or FMP_SLOT_F_* after the operation */
 };
 
+/* ---- SET_QOS / GET_QOS (feature FMP_FEAT_QOS) --------------------------------------- */
+
+/* Per-function bandwidth floor and cap, as the CXL FM API's Set QoS Allocated BW and Set
+ * QoS BW Limit (CXL 3.1 §7.6.7.2) but in absolute Mb/s rather than fractions of a link.
+ * 0 = none. A floor above a non-zero cap is FMP_E_INVALID. */
+struct fmp_qos_set_req {
+	struct fmp_fn_addr fn;
+	uint32_t min_mbps; /* guaranteed floor */
+	uint32_t max_mbps; /* cap */
+};
+/* SET_QOS answers with the same fields (qos_set_resp), as now in effect. */
+
+struct fmp_qos_get_req {
+	struct fmp_fn_addr fn;
+};
+
+#define FMP_QOS_F_BOUND 0x01      /* the function is bound: it carries traffic */
+#define FMP_QOS_F_FLOOR_HELD 0x02 /* achieved >= min(floor, offered, cap) now */
+
+struct fmp_qos_get_resp {
+	struct fmp_fn_addr fn;
+	uint8_t flags;         /* FMP_QOS_F_* */
+	uint32_t min_mbps;
+	uint32_t max_mbps;
+	uint32_t offered_mbps; /* what the host offers (bench `traffic`), 0 when unbound */
+	uint32_t achieved_mbps; /* what gets through now, rounded down */
+	uint64_t bytes;        /* carried since the switch booted, at achieved rate x time */
+	uint64_t time_ns;      /* CLOCK_REALTIME at the switch when bytes was sampled */
+};
+
 /* ---- SUBSCRIBE / EVENT ------------------------------------------------------------- */
 
 enum fmp_event_type {
@@ -465,6 +506,10 @@ union fmp_msg_body {
 	struct fmp_vh_resp vh_resp;
 	struct fmp_port_control_req port_control_req;
 	struct fmp_port_control_resp port_control_resp;
+	struct fmp_qos_set_req qos_set_req;
+	struct fmp_qos_set_req qos_set_resp;
+	struct fmp_qos_get_req qos_get_req;
+	struct fmp_qos_get_resp qos_get_resp;
 	struct fmp_subscribe_req subscribe_req;
 	struct fmp_subscribe_resp subscribe_resp;
 	struct fmp_event event;
