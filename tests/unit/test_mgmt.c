@@ -379,14 +379,15 @@ static int call(struct client *cl, struct fmp_msg *m, struct fmp_msg *out)
 	return answer_of(cl, tag, m->hdr.opcode, out);
 }
 
-static int hello_ex(struct client *cl, uint8_t vmin, uint8_t vmax, uint32_t max_payload,
-		    struct fmp_hello_resp *out)
+static int hello_full(struct client *cl, uint8_t vmin, uint8_t vmax, uint16_t features,
+		      uint32_t max_payload, struct fmp_hello_resp *out)
 {
 	struct fmp_msg m = mk(FMP_OP_HELLO), r;
 	int st;
 
 	m.u.hello_req.min_version = vmin;
 	m.u.hello_req.max_version = vmax;
+	m.u.hello_req.features = features;
 	m.u.hello_req.max_payload = max_payload;
 	strcpy(m.u.hello_req.client, "test_mgmt");
 	st = call(cl, &m, &r);
@@ -396,6 +397,12 @@ static int hello_ex(struct client *cl, uint8_t vmin, uint8_t vmax, uint32_t max_
 		fmp_msg_release(&r);
 	}
 	return st;
+}
+
+static int hello_ex(struct client *cl, uint8_t vmin, uint8_t vmax, uint32_t max_payload,
+		    struct fmp_hello_resp *out)
+{
+	return hello_full(cl, vmin, vmax, 0, max_payload, out);
 }
 
 static struct client *manager(struct fixture *f)
@@ -523,24 +530,6 @@ static size_t count_events(const struct client *cl, uint16_t type)
 
 /* ---- HELLO ---------------------------------------------------------------------------------- */
 
-static int hello_features(struct client *cl, uint16_t features, struct fmp_hello_resp *out)
-{
-	struct fmp_msg m = mk(FMP_OP_HELLO), r;
-	int st;
-
-	m.u.hello_req.min_version = FMP_VERSION_MIN;
-	m.u.hello_req.max_version = FMP_VERSION_MAX;
-	m.u.hello_req.features = features;
-	m.u.hello_req.max_payload = FMP_MAX_PAYLOAD_DEFAULT;
-	strcpy(m.u.hello_req.client, "test_mgmt qos");
-	st = call(cl, &m, &r);
-	if (!st) {
-		*out = r.u.hello_resp;
-		fmp_msg_release(&r);
-	}
-	return st;
-}
-
 static int set_qos(struct client *cl, uint16_t slot, uint8_t pf, uint16_t vf, uint32_t min,
 		   uint32_t max)
 {
@@ -581,12 +570,14 @@ static void test_qos_opcodes(void **state)
 	char err[256];
 	uint64_t t0;
 
-	assert_int_equal(hello_features(old, 0, &h), 0);
+	assert_int_equal(hello_full(old, FMP_VERSION_MIN, FMP_VERSION_MAX, 0,
+				    FMP_MAX_PAYLOAD_DEFAULT, &h), 0);
 	assert_int_equal(h.features, 0);
 	assert_int_equal(set_qos(old, NIC, 0, 0, 1000, 0), FMP_E_UNSUPPORTED);
 	assert_int_equal(get_qos(old, NIC, 0, 0, &a), FMP_E_UNSUPPORTED);
 	ping_ok(old); /* refused, not dropped */
-	assert_int_equal(hello_features(cl, 0xffff, &h), 0);
+	assert_int_equal(hello_full(cl, FMP_VERSION_MIN, FMP_VERSION_MAX, 0xffff,
+				    FMP_MAX_PAYLOAD_DEFAULT, &h), 0);
 	assert_int_equal(h.features, FMP_FEAT_QOS); /* what both speak, not what was asked */
 
 	assert_int_equal(set_num_vfs(cl, NIC, 0, 4, NULL), 0);
