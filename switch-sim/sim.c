@@ -2086,7 +2086,8 @@ static void qos_update(struct sim *s)
 		struct sim_pf *pf;
 		struct sim_binding *b;
 
-		fn_find(s, &q->fn, &sl, &pf, &b);
+		if (fn_find(s, &q->fn, &sl, &pf, &b))
+			continue; /* cannot happen: the fold above kept only functions that exist */
 		if (b->state == FMP_BIND_UNBOUND) {
 			q->offered_gbps = 0; /* offered load is per binding */
 			continue;
