@@ -433,7 +433,7 @@ static int read_committed_seq(struct fm_store *s, char *err, size_t errlen)
 int fm_store_open(const char *path, struct fm_store **out, char *err, size_t errlen)
 {
 	struct fm_store *s = NULL;
-	char mode[32];
+	char mode[32], check[256];
 	int version = 0;
 	int fd, rc, ret;
 
@@ -489,6 +489,8 @@ int fm_store_open(const char *path, struct fm_store **out, char *err, size_t err
 		ret = -EBADMSG;
 		goto err_free;
 	}
+	if ((rc & 0xff) == SQLITE_CORRUPT)
+		goto corrupt;
 	if (rc != SQLITE_OK) {
 		fab_seterr(err, errlen, "%s: reading the schema version: %s", path, sqlite3_errmsg(s->db));
 		ret = sqlite_to_errno(rc);
@@ -500,6 +502,21 @@ int fm_store_open(const char *path, struct fm_store **out, char *err, size_t err
 		    "refusing to open it (upgrade fabricd or restore an older state file)",
 		    path, version, FM_STORE_SCHEMA_VERSION);
 		ret = -ENOTSUP;
+		goto err_free;
+	}
+
+	/* Before anything is written: a truncated or damaged file is refused whole at startup,
+	 * not found out by a later write or, worse, by a read that silently misses rows.
+	 * quick_check reads every page once (O(size), startup only). */
+	rc = pragma_text(s->db, "PRAGMA quick_check(1)", check, sizeof(check));
+	for (char *c = check; *c; c++) /* the error stays one line */
+		if (*c == '\n')
+			*c = ' ';
+	if ((rc & 0xff) == SQLITE_CORRUPT || (rc == SQLITE_OK && strcmp(check, "ok") != 0))
+		goto corrupt;
+	if (rc != SQLITE_OK) {
+		fab_seterr(err, errlen, "%s: checking the database: %s", path, sqlite3_errmsg(s->db));
+		ret = sqlite_to_errno(rc);
 		goto err_free;
 	}
 
@@ -542,6 +559,12 @@ int fm_store_open(const char *path, struct fm_store **out, char *err, size_t err
 	*out = s;
 	return 0;
 
+corrupt:
+	fab_seterr(err, errlen,
+	    "%s: the database is corrupt or truncated (%s); refusing to use it "
+	    "(restore a backup, or move it aside to start with no intents)",
+	    path, rc == SQLITE_OK ? check : sqlite3_errmsg(s->db));
+	ret = -EBADMSG;
 err_free:
 	if (s) {
 		for (int i = 0; i < ST_COUNT; i++)

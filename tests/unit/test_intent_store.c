@@ -678,6 +678,59 @@ static void test_garbage_refused(void **state)
 	assert_int_equal(fm_store_open(NULL, &s, err, sizeof(err)), -EINVAL);
 }
 
+/* A store with a few hundred audit rows (many pages), closed: the WAL is checkpointed. */
+static off_t make_filled_store(const char *path)
+{
+	struct fm_store *s = open_ok(path);
+	struct fm_store_audit a = { .uid = 1000, .pid = 42, .gid = 27, .method = "assign",
+				    .params = "{\"function\":\"nic0/pf0/vf0\",\"host\":\"host01\"}",
+				    .result = "ok" };
+	struct stat sb;
+
+	for (int i = 0; i < 400; i++) {
+		a.time_ms = 1000 + i;
+		assert_int_equal(fm_store_audit_append(s, &a, NULL, NULL), 0);
+	}
+	assert_int_equal(fm_store_flush(s), 0);
+	fm_store_close(s);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_true(sb.st_size >= 8 * 4096);
+	return sb.st_size;
+}
+
+/* A truncated or corrupted database is refused at open (quick_check), with the path and a
+ * hint, not found out by the first write a caller would be told had failed, or worse, by a
+ * read that silently misses rows. */
+static void test_corrupt_or_truncated_refused(void **state)
+{
+	struct ctx *c = *state;
+	struct fm_store *s = NULL;
+	char err[512] = "", junk[4096];
+	off_t size = make_filled_store(c->path);
+	int fd;
+
+	assert_int_equal(truncate(c->path, size / 2), 0);
+	assert_int_equal(fm_store_open(c->path, &s, err, sizeof(err)), -EBADMSG);
+	assert_null(s);
+	assert_non_null(strstr(err, c->path));
+	assert_non_null(strstr(err, "corrupt"));
+
+	assert_int_equal(remove(c->path), 0);
+	size = make_filled_store(c->path);
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = (char)(i * 131 + 7);
+	fd = open(c->path, O_WRONLY);
+	assert_true(fd >= 0);
+	/* a page in the middle: the header (page 1) still reads fine */
+	assert_int_equal(pwrite(fd, junk, sizeof(junk), (size / 4096 / 2) * 4096), (ssize_t)sizeof(junk));
+	close(fd);
+	err[0] = '\0';
+	assert_int_equal(fm_store_open(c->path, &s, err, sizeof(err)), -EBADMSG);
+	assert_null(s);
+	assert_non_null(strstr(err, c->path));
+	assert_non_null(strstr(err, "corrupt"));
+}
+
 static void test_migrate_from_empty(void **state)
 {
 	struct ctx *c = *state;
@@ -1013,6 +1066,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_newer_version_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hook_delivery, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_or_truncated_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_empty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_failure_rolls_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deleted_file_refuses_writes, setup, teardown),
