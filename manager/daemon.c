@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 #include <unistd.h>
 #include <json-c/json.h>
@@ -533,6 +536,52 @@ static int mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
+/* One fabricd per state directory: two sharing an intent store would each reconcile the
+ * switch to their own view. An flock on state_dir/lock is released by the kernel when the
+ * holder dies (kill -9 included), so a crash never leaves a stale lock behind; the file
+ * holds the holder's pid, for the error a second instance prints. */
+static int lock_state_dir(struct fm_daemon *d, const char *dir, char *err, size_t errlen)
+{
+	char path[4096], buf[32];
+	ssize_t n;
+	int fd, rc;
+
+	snprintf(path, sizeof(path), "%s/lock", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "state directory %s: cannot open its lock file %s: %s", dir,
+			 path, strerror(-rc));
+		return rc;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		rc = -errno;
+		if (rc == -EWOULDBLOCK) {
+			n = pread(fd, buf, sizeof(buf) - 1, 0);
+			buf[n > 0 ? n : 0] = '\0';
+			buf[strcspn(buf, "\n")] = '\0';
+			snprintf(err, errlen,
+				 "state directory %s is in use by another fabricd (pid %s, lock %s)",
+				 dir, buf[0] ? buf : "unknown", path);
+		} else {
+			snprintf(err, errlen, "state directory %s: cannot lock %s: %s", dir, path,
+				 strerror(-rc));
+		}
+		close(fd);
+		return rc == -EWOULDBLOCK ? -EBUSY : rc;
+	}
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) || pwrite(fd, buf, (size_t)n, 0) != n) {
+		rc = -errno;
+		snprintf(err, errlen, "state directory %s: cannot write its lock file %s: %s", dir,
+			 path, strerror(-rc));
+		close(fd);
+		return rc;
+	}
+	d->lock_fd = fd;
+	return 0;
+}
+
 int fm_daemon_init(struct fm_daemon *d, uv_loop_t *loop, struct fm_fabric_config *cfg,
 		   const char *cfg_path, char *err, size_t errlen)
 {
@@ -540,6 +589,7 @@ int fm_daemon_init(struct fm_daemon *d, uv_loop_t *loop, struct fm_fabric_config
 	int rc;
 
 	d->loop = loop;
+	d->lock_fd = -1;
 	d->cfg = cfg;
 	d->cfg_path = strdup(cfg_path);
 	d->started_ms = fm_now_ms();
@@ -558,6 +608,9 @@ int fm_daemon_init(struct fm_daemon *d, uv_loop_t *loop, struct fm_fabric_config
 		snprintf(err, errlen, "state directory %s: %s", cfg->state_dir, strerror(-rc));
 		return rc;
 	}
+	rc = lock_state_dir(d, cfg->state_dir, err, errlen);
+	if (rc)
+		return rc;
 	snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, FM_STORE_FILENAME);
 	rc = fm_store_open(path, &d->store, err, errlen);
 	if (rc)
@@ -667,6 +720,8 @@ void fm_daemon_fini(struct fm_daemon *d)
 		free(d->known_chassis[i]);
 	free(d->known_chassis);
 	free(d->cfg_path);
+	if (d->lock_fd > 0)
+		close(d->lock_fd); /* last: the store is closed, another fabricd may take over */
 	memset(d, 0, sizeof(*d));
 }
 

@@ -67,6 +67,7 @@ struct fm_daemon {
 
 	int log_level;    /* 0 errors, 1 info, 2 debug */
 	bool log_journal; /* stderr is the journal: no timestamps, priority prefixes */
+	int lock_fd;      /* flock on state_dir/lock while running; -1 (or 0 before init) if none */
 };
 
 /* Logging to stderr (the journal under systemd): one line per call, one write() per line,
