@@ -9,11 +9,26 @@
 #   - no function is bound to two hosts, nothing is bound that no client ever asked for;
 #   - a request in flight at the kill may land either way: counted, not judged;
 #   - fabricd's view equals the switch's once it has re-converged (time reported).
-# Short by default (CI); the benchmark machine sets, e.g.:
+# Short by default (CI: 4 kills, 4 clients); the benchmark machine sets, e.g.:
 #   FABRIC_STORM_KILLS=30 FABRIC_STORM_CLIENTS=16 FABRIC_STORM_SEED=7
+#   FABRIC_STORM_TARGETS=fabricd FABRIC_STORM_FAULTS="--fault-drop 2% --fault-delay-ms 50"
 source "$(dirname "$0")/../integration/lib.sh"
 
-KILLS=${FABRIC_STORM_KILLS:-3}
+KILLS=${FABRIC_STORM_KILLS:-4}
+# what each trial kills, picked at random among: fabricd (SIGKILL, restarted on the same
+# state directory), switch (switch-sim SIGKILLed and restarted: its bindings are gone and
+# fabricd must re-apply its intents), reboot (the bench's `reboot`)
+read -ra TARGETS <<<"${FABRIC_STORM_TARGETS:-fabricd switch reboot}"
+# switch-sim's FMP fault injection, e.g. "--fault-drop 2% --fault-error 2% --fault-delay-ms 50"
+read -ra FAULTS <<<"${FABRIC_STORM_FAULTS:-}"
+if ((${#FAULTS[@]})) && [[ ${FABRIC_STORM_FAULTS_KNOWN_FAILING:-} != run ]]; then
+  # Known failing (issue 16): one failed FMP request aborts fabricd's whole discovery and
+  # reconnects, and large.yaml's discovery is hundreds of requests, so at a few percent of
+  # faults it never completes: fabricd never re-converges (seed 5, 2% drop+error: 0 of 4
+  # trials). Set FABRIC_STORM_FAULTS_KNOWN_FAILING=run to run it anyway.
+  echo "skipped: the FMP fault variant is known failing (discovery never completes under faults; see the script)"
+  exit 77
+fi
 CLIENTS=${FABRIC_STORM_CLIENTS:-4}
 SEED=${FABRIC_STORM_SEED:-$$}
 RANDOM=$SEED
@@ -21,10 +36,10 @@ if ((CLIENTS < 1 || CLIENTS > 16)); then
   echo "FABRIC_STORM_CLIENTS must be 1..16 (one host and one card per client)" >&2
   exit 2
 fi
-echo "crash storm: $KILLS kills, $CLIENTS clients, seed $SEED"
+echo "crash storm: $KILLS kills of ${TARGETS[*]}, $CLIENTS clients, seed $SEED${FAULTS[*]:+, faults ${FAULTS[*]}}"
 
 LARGE=$SOURCE_DIR/configs/chassis/large.yaml
-start_sim large "$LARGE"
+start_sim large "$LARGE" "${FAULTS[@]}" --fault-seed "$SEED"
 write_fabric_yaml large large
 start_fabricd
 wait_discovered
@@ -117,13 +132,21 @@ for ((trial = 1; trial <= KILLS; trial++)); do
   # a seeded random moment: 0.3 .. 3.3 s of traffic
   ms=$((300 + RANDOM % 3000))
   sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
+  target=${TARGETS[RANDOM % ${#TARGETS[@]}]}
   touch "$T/stop" # no new request; those in flight meet the kill
-  stop_pid "$FABRICD_PID" KILL
+  case $target in
+    fabricd) stop_pid "$FABRICD_PID" KILL ;;
+    switch) stop_pid "$SIM_PID_large" KILL ;;
+    reboot) bench large reboot >/dev/null ;;
+  esac
   for p in "${CPIDS[@]}"; do wait "$p" || true; done
   TRIALS=$((TRIALS + 1))
 
-  start_fabricd
   t0=$(date +%s%N)
+  case $target in
+    fabricd) start_fabricd ;;
+    switch) start_sim large "$LARGE" "${FAULTS[@]}" --fault-seed "$((SEED + trial))" ;;
+  esac
   expected >"$T/expected.txt"
   converged=0 doubles=""
   # re-convergence: the switch meets the log and fabricd's view equals the switch's
@@ -157,10 +180,10 @@ for ((trial = 1; trial <= KILLS; trial++)); do
   done <"$T/expected.txt"
   LANDED=$((LANDED + landed))
   if ((converged)) && [[ -z $doubles ]]; then
-    ok "trial $trial: killed after ${ms} ms, re-converged in ${conv} ms ($inflight in flight, $landed landed)"
+    ok "trial $trial: $target killed after ${ms} ms, re-converged in ${conv} ms ($inflight in flight, $landed landed)"
   else
     VIOLATIONS=$((VIOLATIONS + 1))
-    fail "trial $trial: killed after ${ms} ms, not consistent after ${conv} ms (seed $SEED):
+    fail "trial $trial: $target killed after ${ms} ms, not consistent after ${conv} ms (seed $SEED):
 $(violations)
 ${doubles}switch vs fabricd:
 $(diff "$T/switch.txt" "$T/fabricd.txt" || true)"
@@ -170,6 +193,7 @@ $(diff "$T/switch.txt" "$T/fabricd.txt" || true)"
   CONV_SUM=$((CONV_SUM + conv))
 done
 ACKED=$(cat "$T"/client*.log | grep -c '^ACK' || true)
-echo "crash storm summary: trials $TRIALS, acknowledged ops $ACKED, in flight at a kill $INFLIGHT," \
+REFUSED=$(cat "$T"/client*.log | grep -c '^NAK' || true)
+echo "crash storm summary: trials $TRIALS, acknowledged ops $ACKED, refused $REFUSED, in flight at a kill $INFLIGHT," \
   "of which landed $LANDED, violations $VIOLATIONS, re-convergence max ${CONV_MAX} ms mean $((CONV_SUM / (TRIALS ? TRIALS : 1))) ms"
 finish
