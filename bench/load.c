@@ -501,6 +501,136 @@ int bench_load_reboot(const char *name, const char *sock, const char *bench_sock
 	return rc;
 }
 
+/* Waits for the next "EVENT NS" line of the stamps file after *off that names event;
+ * *off moves past it. Returns its nanoseconds, or -1 at the deadline. */
+static int64_t next_stamp(const char *stamps, long *off, const char *event, int64_t hard)
+{
+	struct timespec pause = {0, 200000};
+	char line[128];
+	size_t len = strlen(event);
+
+	while (bench_now_ns() < hard) {
+		FILE *f = fopen(stamps, "r");
+
+		if (f && !fseek(f, *off, SEEK_SET))
+			while (fgets(line, sizeof(line), f)) {
+				if (!strchr(line, '\n'))
+					break; /* a line being written: read it again */
+				*off = ftell(f);
+				if (!strncmp(line, event, len) && line[len] == ' ') {
+					fclose(f);
+					return strtoll(line + len + 1, NULL, 10);
+				}
+			}
+		if (f)
+			fclose(f);
+		nanosleep(&pause, NULL); /* a harness polling a file, not the daemon */
+	}
+	return -1;
+}
+
+static int64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* The first chassis' function count once it is discovered and ready, else -1. */
+static int64_t ready_functions(struct bench_rpc *c)
+{
+	struct json_object *r = bench_rpc_call(c, "switches", NULL), *res, *a, *sw, *x;
+	int64_t n = -1;
+
+	if (r && json_object_object_get_ex(r, "result", &res) &&
+	    json_object_object_get_ex(res, "switches", &a) && json_object_array_length(a) > 0) {
+		sw = json_object_array_get_idx(a, 0);
+		if (json_object_object_get_ex(sw, "discovered", &x) && json_object_get_boolean(x) &&
+		    json_object_object_get_ex(sw, "state", &x) &&
+		    !strcmp(json_object_get_string(x), "ready") &&
+		    json_object_object_get_ex(sw, "functions", &x))
+			n = json_object_get_int64(x);
+	}
+	json_object_put(r);
+	return n;
+}
+
+/* Waits until fabricd holds the chassis ready with want functions: a card removed while
+ * fabricd still reads the one just inserted would measure a rediscovery, not a hook. */
+static int wait_functions(struct bench_rpc *c, int64_t want)
+{
+	struct timespec pause = {0, 1000000};
+	int64_t hard = bench_now_ns() + DEADLINE_NS, got;
+
+	while ((got = ready_functions(c)) != want) {
+		if (bench_now_ns() > hard) {
+			fprintf(stderr, "bench-load: hook: %lld functions after %lld s, expected %lld\n",
+				(long long)got, DEADLINE_NS / 1000000000, (long long)want);
+			return -ETIMEDOUT;
+		}
+		nanosleep(&pause, NULL); /* a harness polling, not the daemon */
+	}
+	return 0;
+}
+
+int bench_load_hook(const char *name, const char *sock, const char *bench_sock,
+		    const char *insert, const char *stamps, unsigned n)
+{
+	struct bench_rpc c;
+	int64_t want;
+	struct bench_samples s = {0};
+	char remove[64], line[256];
+	int64_t t0, t1;
+	long off = 0;
+	unsigned slot;
+	int rc = 0;
+
+	/* insert is "SLOT PROFILE SERIAL NAME", the card's own: it goes back as it was */
+	if (sscanf(insert, "%u", &slot) != 1) {
+		fprintf(stderr, "bench-load: hook: \"%s\" does not start with a slot\n", insert);
+		return -EINVAL;
+	}
+	snprintf(remove, sizeof(remove), "remove %u --surprise\n", slot);
+	snprintf(line, sizeof(line), "insert %s\n", insert);
+	if ((rc = open_or_complain(&c, sock)))
+		return rc;
+	if ((want = ready_functions(&c)) <= 0) {
+		fprintf(stderr, "bench-load: hook: %s: the chassis is not ready\n", sock);
+		rc = -EINVAL;
+	}
+	for (unsigned i = 0; i < n && !rc; i++) {
+		if (i && (rc = wait_functions(&c, want)))
+			break;
+		t0 = realtime_ns();
+		if ((rc = bench_command(bench_sock, remove))) {
+			fprintf(stderr, "bench-load: %s: %s", bench_sock, remove);
+			break;
+		}
+		if ((t1 = next_stamp(stamps, &off, "card-removed",
+				     bench_now_ns() + DEADLINE_NS)) < 0) {
+			fprintf(stderr, "bench-load: hook: no card-removed in %s\n", stamps);
+			rc = -ETIMEDOUT;
+			break;
+		}
+		bench_samples_add(&s, (double)(t1 - t0) / 1e3);
+		/* the card back and its card-added hook run done before the next removal */
+		if ((rc = bench_command(bench_sock, line))) {
+			fprintf(stderr, "bench-load: %s: %s", bench_sock, line);
+			break;
+		}
+		if (next_stamp(stamps, &off, "card-added", bench_now_ns() + DEADLINE_NS) < 0) {
+			fprintf(stderr, "bench-load: hook: no card-added in %s\n", stamps);
+			rc = -ETIMEDOUT;
+		}
+	}
+	if (!rc)
+		bench_stat_print(name, &s);
+	bench_rpc_close(&c);
+	bench_samples_free(&s);
+	return rc;
+}
+
 static unsigned discovered_count(struct json_object *r)
 {
 	struct json_object *res, *a, *d;

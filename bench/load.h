@@ -1,6 +1,7 @@
 /* load: the JSON-RPC load client's measurements against a running fabricd — sequential
  * API latency, concurrent throughput with fsyncs per op, bulk assign, reconvergence after a
- * switch reboot, and the time from fabricd's start to every chassis discovered. */
+ * switch reboot, the time from fabricd's start to every chassis discovered, and from a
+ * surprise removal to its hook. */
 #ifndef BENCH_LOAD_H
 #define BENCH_LOAD_H
 
@@ -31,6 +32,12 @@ int bench_load_bulk(const char *sock, const struct bench_fnlist *l, unsigned n, 
 /* Reboots the switch through its bench socket and times until fabricd holds n bindings
  * bound again. */
 int bench_load_reboot(const char *name, const char *sock, const char *bench_sock, unsigned n);
+/* n times: bench "remove SLOT --surprise", then the card back with "insert INSERT" (SLOT
+ * PROFILE SERIAL NAME); NAME stats, the time from just before the remove is sent to the
+ * card-removed stamp the hook (bench-hook-stamp) appended to stamps, CLOCK_REALTIME. Each
+ * removal waits for fabricd (SOCK) to hold the re-inserted card's functions again. */
+int bench_load_hook(const char *name, const char *sock, const char *bench_sock,
+		    const char *insert, const char *stamps, unsigned n);
 /* Starts argv (fabricd), times until n_chassis chassis are discovered, leaves it running
  * and writes its pid to pidfile; its stderr goes to logfile. */
 int bench_load_discover(const char *name, const char *sock, const char *logfile,

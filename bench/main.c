@@ -19,6 +19,7 @@ static int usage(void)
 		"  throughput NAME SOCK FUNCS CLIENTS SECONDS COUNTER|-\n"
 		"  bulk SOCK FUNCS N assign|unassign\n"
 		"  reboot NAME SOCK BENCH_SOCK BINDINGS\n"
+		"  hook NAME SOCK BENCH_SOCK \"SLOT PROFILE SERIAL NAME\" STAMPS N\n"
 		"  discover NAME SOCK LOG PIDFILE N_CHASSIS -- FABRICD...\n"
 		"FUNCS: one \"FUNCTION HOST\" per line.\n");
 	return 2;
@@ -61,6 +62,8 @@ int main(int argc, char **argv)
 		rc = bench_load_bulk(argv[2], &l, num(argv[4]), !strcmp(argv[5], "assign"), 64);
 	else if (!strcmp(m, "reboot") && argc == 6)
 		rc = bench_load_reboot(argv[2], argv[3], argv[4], num(argv[5]));
+	else if (!strcmp(m, "hook") && argc == 8)
+		rc = bench_load_hook(argv[2], argv[3], argv[4], argv[5], argv[6], num(argv[7]));
 	else if (!strcmp(m, "discover") && argc > 8 && !strcmp(argv[7], "--"))
 		rc = bench_load_discover(argv[2], argv[3], argv[4], argv[5], num(argv[6]), argv + 8);
 	else

@@ -9,7 +9,8 @@
 #   --quick     fewer repetitions (under 2 minutes on 2 cores); the full run takes ~10
 #   -o json     the report as one JSON object (schema 1) on stdout, for tracking
 #   --bin-dir   use the programs built in DIR (a CMake build tree) instead of building;
-#               SWITCH_SIM, FABRICD, FABRIC_CTL, BENCH_LOAD, BENCH_RTT1, BENCH_SHIM name each
+#               SWITCH_SIM, FABRICD, FABRIC_CTL, BENCH_LOAD, BENCH_RTT1, BENCH_SHIM,
+#               BENCH_HOOK name each
 #   --tiny      tiny sizes and counts: checks the harness works (the CTest smoke test)
 #   --keep      keep the temporary directory (logs, generated chassis files)
 #   --json-out F  also write the JSON report to F
@@ -40,11 +41,11 @@ done
 # SCALE_CARDS: cards per chassis (N_CHASSIS chassis, 256 functions a card) for the scale
 # figures: 3072, 16384 and 65536 functions
 case $MODE in
-  full)  N_PROC=300 N_ECHO=5000 N_FSYNC=500 N_CLI=300 N_API=2000 TPUT_S=5 REPS=7 LIST_REPS=5
+  full)  N_HOOK=200 N_PROC=300 N_ECHO=5000 N_FSYNC=500 N_CLI=300 N_API=2000 TPUT_S=5 REPS=7 LIST_REPS=5
          OPS_CARDS=16 REBOOT_N=1000 REBOOT_REPS=3 SCALE_CARDS="3 16 64" LIST_WINDOW=1.5 LIST_PAD=0.5 ;;
-  quick) N_PROC=100 N_ECHO=2000 N_FSYNC=200 N_CLI=60 N_API=200 TPUT_S=1.5 REPS=2 LIST_REPS=1
+  quick) N_HOOK=50 N_PROC=100 N_ECHO=2000 N_FSYNC=200 N_CLI=60 N_API=200 TPUT_S=1.5 REPS=2 LIST_REPS=1
          OPS_CARDS=16 REBOOT_N=1000 REBOOT_REPS=1 SCALE_CARDS="3 16 64" LIST_WINDOW=1 LIST_PAD=0.5 ;;
-  tiny)  N_PROC=5 N_ECHO=50 N_FSYNC=5 N_CLI=4 N_API=10 TPUT_S=0.2 REPS=1 LIST_REPS=1
+  tiny)  N_HOOK=3 N_PROC=5 N_ECHO=50 N_FSYNC=5 N_CLI=4 N_API=10 TPUT_S=0.2 REPS=1 LIST_REPS=1
          OPS_CARDS=2 REBOOT_N=40 REBOOT_REPS=1 SCALE_CARDS="1 2 4" LIST_WINDOW=1 LIST_PAD=0.1 ;;
 esac
 N_CHASSIS=4
@@ -59,13 +60,14 @@ if [[ -z $BIN && -z ${BENCH_LOAD:-} ]]; then
   log "building a Release tree in $BIN"
   cmake -S "$SRC" -B "$BIN" -DCMAKE_BUILD_TYPE=Release >/dev/null
   cmake --build "$BIN" -j2 --target switch-sim fabricd fabric-ctl bench-load bench-rtt1 \
-    bench-fsync-count >/dev/null
+    bench-fsync-count bench-hook-stamp >/dev/null
 fi
 # each program may also be named by the environment (the CTest smoke test does)
 SIM=${SWITCH_SIM:-$BIN/switch-sim/switch-sim} FABRICD=${FABRICD:-$BIN/manager/fabricd}
 CTL=${FABRIC_CTL:-$BIN/manager/fabric-ctl} LOAD=${BENCH_LOAD:-$BIN/bench/bench-load}
 RTT1=${BENCH_RTT1:-$BIN/bench/bench-rtt1} SHIM=${BENCH_SHIM:-$BIN/bench/libbench-fsync-count.so}
-for p in "$SIM" "$FABRICD" "$CTL" "$LOAD" "$RTT1" "$SHIM"; do
+HOOK=${BENCH_HOOK:-$BIN/bench/bench-hook-stamp}
+for p in "$SIM" "$FABRICD" "$CTL" "$LOAD" "$RTT1" "$SHIM" "$HOOK"; do
   [[ -e $p ]] || { echo "bench.sh: $p is not built" >&2; exit 1; }
 done
 GEN=$SRC/bench/gen-chassis.sh
@@ -257,12 +259,50 @@ REB_MAX=$(tail -n 1 <<<"$REB")
 fig "switch reboot to reconverged, $REBOOT_N bindings" us "$REB_MED" "$REB_MAX" \
   "discovery of that chassis" "$(p50 ops.discovery)" us "-" "-"
 m bulk "$OPS_SOCK" "$FUNCS" "$REBOOT_N" unassign
-# hooks are not in main yet: no hotplug-to-hook figure (TODO, not a made-up number)
-HOOKS_TODO="hotplug-to-hook latency: TODO — hooks are not in main yet (floor ready: bare uv_spawn)"
 m floor-spawn floor.spawn "$N_PROC"
 fig "floor: bare uv_spawn of /bin/true (for hooks)" us "$(p50 floor.spawn)" "$(p99 floor.spawn)" \
   "/bin/true" "$TRUE" us "-" "-"
 stop_pid "$FD_PID"
+stop_sims
+
+# 5. hotplug to hook: bench "remove 1 --surprise" (then the card back, N_HOOK times) to the
+# first instruction of a hook, a C one and a shell one, each alone in the hooks_dir of its
+# own fabricd on a one-card chassis; the time runs from just before bench-load sends the
+# command to the hook's CLOCK_REALTIME stamp, and is read against the bare uv_spawn above.
+# The path: switch-sim's event, fabricd's event row committed, the hook run's start
+# recorded (a commit) before uv_spawn, the exec; fsyncs per removal are counted by the shim.
+"$GEN" "$T" hk 1 1
+start_sims hk
+HK_INSERT="1 mellanox-cx5-127vf $((0x10000000)) hk0n00"
+for kind in c sh; do
+  log "5. hotplug to hook, $kind hook ($N_HOOK surprise removals and re-inserts)"
+  mkdir -p "$T/hooks-$kind.d"
+  if [[ $kind == c ]]; then cp "$HOOK" "$T/hooks-$kind.d/50-stamp"; else
+    cp "$SRC/bench/hook-stamp.sh" "$T/hooks-$kind.d/50-stamp"; fi
+  chmod 755 "$T/hooks-$kind.d/50-stamp"
+  sed "s|^state_dir: .*|state_dir: $T/hk-$kind-state|" "$T/hk.fabric.yaml" >"$T/hk-$kind.fabric.yaml"
+  printf 'hooks_dir: %s\nhooks:\n  env:\n    BENCH_HOOK_STAMPS: %s\n' "$T/hooks-$kind.d" \
+    "$T/hook-$kind.stamps" >>"$T/hk-$kind.fabric.yaml"
+  HK_COUNTER=$T/hk-$kind.fsync.count
+  m discover "hk.$kind.start" "$T/hk.sock" "$T/fabricd-hk-$kind.log" "$T/fabricd-hk.pid" 1 -- \
+    /usr/bin/env LD_PRELOAD="$SHIM" BENCH_FSYNC_COUNTER="$HK_COUNTER" \
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+    "$FABRICD" -c "$T/hk-$kind.fabric.yaml"
+  FD_PID=$(cat "$T/fabricd-hk.pid")
+  PIDS+=("$FD_PID")
+  fs0=$(od -An -t u8 -N 16 "$HK_COUNTER" | awk '{print $1 + $2}')
+  m hook "hook.$kind" "$T/hk.sock" "$T/hk0-bench.sock" "$HK_INSERT" "$T/hook-$kind.stamps" "$N_HOOK"
+  fs1=$(od -An -t u8 -N 16 "$HK_COUNTER" | awk '{print $1 + $2}')
+  stop_pid "$FD_PID"
+  med=$(p50 hook.$kind)
+  what="hotplug to hook, C hook"; [[ $kind == sh ]] && what="hotplug to hook, shell hook"
+  fig "$what (remove --surprise to its first instruction)" us "$med" "$(p99 hook.$kind)" \
+    "bare uv_spawn of /bin/true" "$(p50 floor.spawn)" us "<= 2x floor" \
+    "$(goal_le "$med" "$(calc "2 * $(p50 floor.spawn)")")"
+  # a removal and an insert each: card-removed / card-added stored, and their hook runs
+  fig "$what: fsyncs per removal + insert" fsync/op "$(calc "($fs1 - $fs0) / $N_HOOK")" "" \
+    "-" "" "" "-" "-"
+done
 stop_sims
 
 # ---- 4, 6: discovery, memory and listings at each size ------------------------------------
@@ -407,7 +447,6 @@ report_table() {
       "$(fmt "$p99v" "$p99u")" "$fname" "$(fmt "$fval" "$funit")" "${ratio:+${ratio}x}" \
       "$goal" "$mv"
   done
-  printf '%s\n' "$HOOKS_TODO"
 }
 
 report_json() {
@@ -415,7 +454,7 @@ report_json() {
   num() { [[ -n $1 && $1 != nan ]] && printf '%s' "$1" || printf 'null'; }
   printf '{"schema":1,"mode":%s,"elapsed_s":%s,"machine":%s,"cpus":%s,"load_start":%s,"load_end":%s,' \
     "$(js "$MODE")" "$ELAPSED" "$(js "$MACHINE")" "$(nproc)" "$(js "$LOAD_START")" "$(js "$LOAD_END")"
-  printf '"todo":[%s],"figures":[' "$(js "$HOOKS_TODO")"
+  printf '"todo":[],"figures":['  # hotplug-to-hook, the last TODO, is a figure now
   sep=
   for f in "${FIGS[@]}"; do
     IFS='|' read -r name unit med p99v fname fval funit goal met <<<"$f"
