@@ -299,6 +299,10 @@ for kind in c sh; do
   fig "$what (remove --surprise to its first instruction)" us "$med" "$(p99 hook.$kind)" \
     "bare uv_spawn of /bin/true" "$(p50 floor.spawn)" us "<= 2x floor" \
     "$(goal_le "$med" "$(calc "2 * $(p50 floor.spawn)")")"
+  # what the durable path cannot go below: the event's commit and the run's start record,
+  # each an fdatasync, in sequence before the spawn
+  fig "$what (remove --surprise to its first instruction)" us "$med" "$(p99 hook.$kind)" \
+    "bare uv_spawn + 2 fdatasyncs" "$(calc "$(p50 floor.spawn) + 2 * $(p50 floor.fsync)")" us "-" "-"
   # a removal and an insert each: card-removed / card-added stored, and their hook runs
   fig "$what: fsyncs per removal + insert" fsync/op "$(calc "($fs1 - $fs0) / $N_HOOK")" "" \
     "-" "" "" "-" "-"

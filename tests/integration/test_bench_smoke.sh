@@ -35,7 +35,7 @@ done <<'LIST'
 3 ^fabricd RSS kept after the listings
 6 ^API assign/unassign while another client lists
 1 ^switch reboot to reconverged
-2 ^hotplug to hook, (C|shell) hook \(remove --surprise to its first instruction\)$
+4 ^hotplug to hook, (C|shell) hook \(remove --surprise to its first instruction\)$
 2 ^hotplug to hook, (C|shell) hook: fsyncs per removal
 2 ^floor: 
 10 ^growth of .* \(exponent k\)$
