@@ -13,7 +13,7 @@ sed -i 's/^timeouts:$/timeouts:\n  control_stall_ms: 2000/' "$T/fabric.yaml"
 # Under ASan freed memory sits in a quarantine (256 MB by default) and is not given back:
 # a small quarantine keeps the bound meaningful, and "given back" is not asked of it.
 asan=""
-if ldd "$FABRICD" 2>/dev/null | grep -q libasan; then
+if grep -qa __asan_init "$FABRICD"; then  # linked statically (clang) or dynamically (gcc)
   asan=1
   export ASAN_OPTIONS="${ASAN_OPTIONS:-}:quarantine_size_mb=8"
 fi
