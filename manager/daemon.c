@@ -384,16 +384,40 @@ static const struct fm_switch_ops link_ops = {on_link_state, on_link_event, on_l
 
 /* ---- group commit, signals -------------------------------------------------------------- */
 
+/* Failed commits in a row one loop iteration may try before it backs off (the next
+ * try is from the timer below, or the next iteration, whichever comes first). */
+#define FLUSH_MAX_FAILURES 4
+#define FLUSH_RETRY_MS 100
+
+static void on_prepare(uv_prepare_t *h);
+
+/* Writes still staged after failed commits: commit them, or answer their callers with
+ * the failure, without waiting for unrelated I/O to wake the loop. */
+static void on_flush_retry(uv_timer_t *t)
+{
+	struct fm_daemon *d = t->data;
+
+	on_prepare(&d->flush_handle);
+}
+
 static void on_prepare(uv_prepare_t *h)
 {
 	struct fm_daemon *d = h->data;
 
-	/* A commit's callbacks may stage more (the next queued operation on a function):
-	 * commit that too before the loop blocks, or it would wait for unrelated I/O. */
+	unsigned failures = 0;
+
+	/* A commit's callbacks may stage more (the next queued operation on a function, or
+	 * the audit row settling a refused call after a failed commit): commit that too
+	 * before the loop blocks, or its caller would wait for unrelated I/O. A failed
+	 * batch's callbacks answer their callers, so each retry is of newer writes; a disk
+	 * that keeps failing is retried from a timer rather than spun on here. */
 	while (fm_store_pending(d->store)) {
-		if (fm_store_flush(d->store)) {
-			fm_log(d, FM_LOG_ERR, "intent store commit failed: %s",
-			       fm_store_last_error(d->store));
+		if (!fm_store_flush(d->store))
+			continue;
+		fm_log(d, FM_LOG_ERR, "intent store commit failed: %s", fm_store_last_error(d->store));
+		if (++failures >= FLUSH_MAX_FAILURES) {
+			if (fm_store_pending(d->store))
+				uv_timer_start(&d->flush_retry, on_flush_retry, FLUSH_RETRY_MS, 0);
 			break;
 		}
 	}
@@ -598,6 +622,8 @@ int fm_daemon_init(struct fm_daemon *d, uv_loop_t *loop, struct fm_fabric_config
 	d->flush_handle.data = d;
 	uv_timer_init(loop, &d->prune_timer);
 	d->prune_timer.data = d;
+	uv_timer_init(loop, &d->flush_retry);
+	d->flush_retry.data = d;
 	uv_signal_init(loop, &d->sig_term);
 	uv_signal_init(loop, &d->sig_int);
 	uv_signal_init(loop, &d->sig_hup);
@@ -689,6 +715,7 @@ void fm_daemon_stop(struct fm_daemon *d)
 	if (d->handles) {
 		uv_close((uv_handle_t *)&d->flush_handle, NULL);
 		uv_close((uv_handle_t *)&d->prune_timer, NULL);
+		uv_close((uv_handle_t *)&d->flush_retry, NULL);
 		uv_close((uv_handle_t *)&d->sig_term, NULL);
 		uv_close((uv_handle_t *)&d->sig_int, NULL);
 		uv_close((uv_handle_t *)&d->sig_hup, NULL);

@@ -54,7 +54,8 @@ struct fm_daemon {
 
 	uv_prepare_t flush_handle; /* group commit: one transaction per loop iteration */
 	uv_timer_t prune_timer;    /* retention: prunes audit and events in small batches */
-	bool handles;              /* flush_handle, prune_timer, the signals are initialized */
+	uv_timer_t flush_retry;    /* commits left staged after failed commits are retried */
+	bool handles;              /* flush_handle, prune_timer, flush_retry, the signals are initialized */
 	uv_signal_t sig_term, sig_int, sig_hup;
 	uint64_t started_ms;
 	bool stopping;

@@ -74,9 +74,18 @@ wait_discovered
 jqcheck "assign on a disk with room" '.state == "bound"' ctlj assign fc0/pf0 web2
 dd if=/dev/zero of="$T/small/fill" bs=4k 2>/dev/null || true # the disk is full now
 acked=()
+unanswered=0
 for vf in 0 1 2 3 4 5 6 7; do
-  if ctl assign "nvme0/pf0/vf$vf" web3 >>"$T/full.out" 2>&1; then acked+=("nvme0/pf0/vf$vf"); fi
+  rc=0
+  # each call is answered, at once: acknowledged (durable) or refused store-unavailable
+  timeout 15 "$FABRIC_CTL" -s "$T/fabricd.sock" assign "nvme0/pf0/vf$vf" web3 >"$T/full.one" 2>&1 || rc=$?
+  cat "$T/full.one" >>"$T/full.out"
+  if ((rc == 0)); then acked+=("nvme0/pf0/vf$vf")
+  elif ((rc != 1)) || ! grep -q "store-unavailable" "$T/full.one"; then
+    unanswered=1; fail "assign nvme0/pf0/vf$vf on the full disk: exit $rc, $(head -c 300 "$T/full.one")"
+  fi
 done
+((unanswered)) || ok "every assign on the full disk answered: acknowledged or store-unavailable"
 echo "on the full disk: ${#acked[@]} of 8 assigns acknowledged"
 check "fabricd still answers reads" ctl functions
 stop_pid "$FABRICD_PID" KILL
