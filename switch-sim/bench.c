@@ -488,7 +488,8 @@ static int exec_line(struct sim *s, struct sim_mgmt *mgmt, const char *line, siz
 		return 0;
 	}
 	snprintf(err, errlen,
-		 "unknown command \"%s\" (insert, remove, button, link, fault, reboot, host, dump, status)",
+		 "unknown command \"%s\" (insert, remove, button, link, fault, host, traffic, "
+		 "delay, reboot, dump, status)",
 		 argv[0]);
 	return -EINVAL;
 }

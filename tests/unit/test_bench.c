@@ -266,7 +266,7 @@ static void test_exec_usage(void **state)
 		{"", "empty command"},
 		{" \t \r", "empty command"},
 		{"frobnicate 1", "unknown command \"frobnicate\" (insert, remove, button, link, "
-				 "fault, reboot, host, dump, status)"},
+				 "fault, host, traffic, delay, reboot, dump, status)"},
 		{"INSERT 1 a b", "unknown command \"INSERT\""},
 		{"a b c d e f g h i", "too many arguments"},
 		{"insert", "usage: insert SLOT PROFILE SERIAL [NAME]"},
@@ -814,7 +814,7 @@ static void test_socket_protocol(void **state)
 	raw_puts(&r, "ton nic0\n");
 	RUN_UNTIL(f, answers(&r) == 4);
 	assert_string_equal(r.buf, "ok 0\nerror unknown command \"bogus\" (insert, remove, button, "
-				   "link, fault, reboot, host, dump, status)\nok 0\nok 0\n");
+				   "link, fault, host, traffic, delay, reboot, dump, status)\nok 0\nok 0\n");
 	assert_false(port_up(f, WEB1));
 	r.len = 0;
 
