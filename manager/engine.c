@@ -619,8 +619,7 @@ static void op_start_later(struct fm_engine *e, struct fm_op *op)
 
 /* ---- parking: waits with a deadline, on one timer --------------------------------------- */
 
-static void assign_resolve(struct fm_op *op);
-static void unassign_resolve(struct fm_op *op);
+static void op_resolve(struct fm_op *op);
 static void assign_bind(struct fm_op *op);
 static void unassign_send(struct fm_op *op, uint8_t mode);
 static void unbind_unconfirmed(struct fm_op *op);
@@ -734,10 +733,7 @@ static void resume(struct fm_op *op, enum op_wait why, bool due)
 		       "%s: its chassis is connected but not read yet; try again%s", op->req_function, "");
 		return;
 	}
-	if (op->kind == OP_ASSIGN)
-		assign_resolve(op);
-	else
-		unassign_resolve(op);
+	op_resolve(op);
 }
 
 static void release_parked(struct fm_engine *e, enum op_wait why, const char *key)
@@ -1816,32 +1812,68 @@ static bool refuse_unknown_chassis(struct fm_op *op, const char *name)
 	return true;
 }
 
+/* What a request's names resolved to. */
+struct resolved {
+	struct fm_card *card; /* the card named (req_any), or fn's */
+	struct fm_fn *fn;     /* NULL with req_any */
+	struct fm_host *host; /* NULL when the request names no host */
+	bool amb, amb_host;   /* a name was ambiguous */
+};
+
+/* Resolves the request's names (function or, with req_any, card; and host, if it names
+ * one). False when op was refused (a CHASSIS: prefix naming no chassis) or parked until a
+ * discovery that may change the answer ends; resume() resolves it again then. */
+static bool resolve_names(struct fm_op *op, struct resolved *r)
+{
+	struct fm_engine *e = op->e;
+
+	memset(r, 0, sizeof(*r));
+	if (refuse_unknown_chassis(op, op->req_function) ||
+	    (op->req_host[0] && refuse_unknown_chassis(op, op->req_host)))
+		return false;
+	if (op->req_any) {
+		r->card = fm_inv_find_card(e->d->inv, op->req_function, &r->amb);
+	} else {
+		r->fn = fm_inv_find_fn(e->d->inv, op->req_function, &r->amb);
+		r->card = r->fn ? r->fn->card : NULL;
+	}
+	if (op->req_host[0])
+		r->host = fm_inv_find_host(e->d->inv, op->req_host, &r->amb_host);
+	if (must_wait(e, r->card ? r->card->chassis : NULL) ||
+	    (op->req_host[0] && must_wait(e, r->host ? r->host->chassis : NULL))) {
+		park_ready(op);
+		return false;
+	}
+	return true;
+}
+
+/* The request names fn (and its host, if any): queue it behind fn's other operations. */
+static void op_resolved(struct fm_op *op, const struct fm_fn *fn, const struct fm_host *h)
+{
+	op_bind_fn(op, fn);
+	if (h)
+		snprintf(op->host, sizeof(op->host), "%s", h->name);
+	op->resolved = true;
+	op_submit(op);
+}
+
 static void assign_resolve(struct fm_op *op)
 {
 	struct fm_engine *e = op->e;
-	struct fm_card *card = NULL;
-	struct fm_fn *fn = NULL;
+	struct resolved r;
+	struct fm_fn *fn;
 	struct fm_host *h;
-	bool amb = false, amb_host = false;
 
-	if (refuse_unknown_chassis(op, op->req_function) || refuse_unknown_chassis(op, op->req_host))
+	if (!resolve_names(op, &r))
 		return;
+	fn = r.fn;
+	h = r.host;
+	if (op->req_any) {
+		struct fm_card *card = r.card;
 
-	if (op->req_any) {
-		card = fm_inv_find_card(e->d->inv, op->req_function, &amb);
-	} else {
-		fn = fm_inv_find_fn(e->d->inv, op->req_function, &amb);
-		card = fn ? fn->card : NULL;
-	}
-	h = fm_inv_find_host(e->d->inv, op->req_host, &amb_host);
-	if ((must_wait(e, card ? card->chassis : NULL) || must_wait(e, h ? h->chassis : NULL))) {
-		park_ready(op);
-		return;
-	}
-	if (op->req_any) {
 		if (!card) {
-			refuse(op, amb ? FM_RPC_E_BAD_REQUEST : FM_RPC_E_NO_SUCH_CARD,
-			       amb ? "card name %s is ambiguous: prefix it with CHASSIS:%s" : "no card %s%s",
+			refuse(op, r.amb ? FM_RPC_E_BAD_REQUEST : FM_RPC_E_NO_SUCH_CARD,
+			       r.amb ? "card name %s is ambiguous: prefix it with CHASSIS:%s" : "no card %s%s",
 			       op->req_function, "");
 			return;
 		}
@@ -1857,12 +1889,12 @@ static void assign_resolve(struct fm_op *op)
 			return;
 		}
 	} else if (!fn) {
-		refuse_no_fn(op, amb);
+		refuse_no_fn(op, r.amb);
 		return;
 	}
 	if (!h) {
-		refuse(op, amb_host ? FM_RPC_E_BAD_REQUEST : FM_RPC_E_NO_SUCH_HOST,
-		       amb_host ? "host name %s is ambiguous: prefix it with CHASSIS:%s" : "no host %s%s",
+		refuse(op, r.amb_host ? FM_RPC_E_BAD_REQUEST : FM_RPC_E_NO_SUCH_HOST,
+		       r.amb_host ? "host name %s is ambiguous: prefix it with CHASSIS:%s" : "no host %s%s",
 		       op->req_host, "");
 		return;
 	}
@@ -1890,65 +1922,77 @@ static void assign_resolve(struct fm_op *op)
 		       fn->card->name);
 		return;
 	}
-	op_bind_fn(op, fn);
-	snprintf(op->host, sizeof(op->host), "%s", h->name);
-	op->resolved = true;
-	op_submit(op);
+	op_resolved(op, fn, h);
+}
+
+/* A request on one named function (unassign, qos): resolved, or refused naming it. */
+static void fn_resolve(struct fm_op *op)
+{
+	struct resolved r;
+
+	if (!resolve_names(op, &r))
+		return;
+	if (!r.fn) {
+		refuse_no_fn(op, r.amb);
+		return;
+	}
+	op_resolved(op, r.fn, NULL);
+}
+
+/* Resolves op's names (again, after a wait for discovery). */
+static void op_resolve(struct fm_op *op)
+{
+	if (op->kind == OP_ASSIGN)
+		assign_resolve(op);
+	else
+		fn_resolve(op);
+}
+
+/* The part every entry point shares: a new op of kind for the caller, with its audit
+ * record, dry_run and the function (or card) name copied; NULL when refused (done is
+ * called: out of memory, a name too long). */
+static struct fm_op *op_from_req(struct fm_engine *e, enum op_kind kind, const char *function,
+				 const char *what, bool dry_run,
+				 const struct fm_store_audit *audit, fm_op_done done, void *arg)
+{
+	struct fm_op *op = op_new(e, kind, done, arg);
+
+	if (!op)
+		return NULL;
+	op_set_audit(op, audit);
+	op->dry_run = dry_run;
+	if (!copy_name(op, op->req_function, sizeof(op->req_function), function, what))
+		return NULL;
+	return op;
 }
 
 void fm_engine_assign(struct fm_engine *e, const struct fm_assign_req *req, fm_op_done done,
 		      void *arg)
 {
-	struct fm_op *op = op_new(e, OP_ASSIGN, done, arg);
+	struct fm_op *op = op_from_req(e, OP_ASSIGN, req->any ? req->card : req->function,
+				       req->any ? "card" : "function", req->dry_run, req->audit,
+				       done, arg);
 
 	if (!op)
 		return;
-	op_set_audit(op, req->audit);
-	op->dry_run = req->dry_run;
 	op->req_any = req->any;
-	if (!copy_name(op, op->req_function, sizeof(op->req_function),
-		       req->any ? req->card : req->function, req->any ? "card" : "function") ||
-	    !copy_name(op, op->req_host, sizeof(op->req_host), req->host, "host"))
+	if (!copy_name(op, op->req_host, sizeof(op->req_host), req->host, "host"))
 		return;
-	assign_resolve(op);
-}
-
-static void unassign_resolve(struct fm_op *op)
-{
-	struct fm_engine *e = op->e;
-	bool amb = false;
-	struct fm_fn *fn = fm_inv_find_fn(e->d->inv, op->req_function, &amb);
-
-	if (refuse_unknown_chassis(op, op->req_function))
-		return;
-	if (must_wait(e, fn ? fn->card->chassis : NULL)) {
-		park_ready(op);
-		return;
-	}
-	if (!fn) {
-		refuse_no_fn(op, amb);
-		return;
-	}
-	op_bind_fn(op, fn);
-	op->resolved = true;
-	op_submit(op);
+	op_resolve(op);
 }
 
 void fm_engine_unassign(struct fm_engine *e, const struct fm_unassign_req *req, fm_op_done done,
 			void *arg)
 {
-	struct fm_op *op = op_new(e, OP_UNASSIGN, done, arg);
+	struct fm_op *op = op_from_req(e, OP_UNASSIGN, req->function, "function", req->dry_run,
+				       req->audit, done, arg);
 
 	if (!op)
 		return;
-	op_set_audit(op, req->audit);
-	op->dry_run = req->dry_run;
 	op->force = req->force;
 	op->mode = req->mode;
 	op->timeout_ms = req->timeout_ms ? req->timeout_ms : e->d->cfg->timeouts.managed_unbind_ms;
-	if (!copy_name(op, op->req_function, sizeof(op->req_function), req->function, "function"))
-		return;
-	unassign_resolve(op);
+	op_resolve(op);
 }
 
 /* ---- reconciliation -------------------------------------------------------------------- */
