@@ -358,6 +358,7 @@ enum fm_rpc_code fm_engine_map_status(int status)
 	case -EAGAIN:
 	case -ECANCELED: return FM_RPC_E_SWITCH_UNREACHABLE;
 	case -EPROTO: return FM_RPC_E_SWITCH_ERROR;
+	case -EOPNOTSUPP: return FM_RPC_E_QOS_UNSUPPORTED; /* fm_switch_request: no QoS feature */
 	}
 	/* any other FMP status (FMP_E_INJECTED, FMP_E_INTERNAL, FMP_E_INVALID...): the
 	 * switch refused; status_data() names the status */
@@ -382,6 +383,9 @@ static const char *status_text(int status)
 		return fmp_strerror(status);
 	if (status == -ETIMEDOUT)
 		return "the switch did not answer in time";
+	if (status == -EOPNOTSUPP)
+		return "the switch does not support QoS (it did not agree to the FMP QoS feature in HELLO; "
+		       "an older switch firmware)";
 	return strerror(-status);
 }
 

@@ -42,6 +42,8 @@ static const struct {
 	[FM_RPC_E_HOOK_VETO] = { "hook-vetoed", -32000 },
 	[FM_RPC_E_SWITCH_ERROR] = { "switch-error", -32000 },
 	[FM_RPC_E_BUS_RANGE] = { "bus-range", -32000 },
+	[FM_RPC_E_QOS_OVERCOMMIT] = { "qos-overcommit", -32000 },
+	[FM_RPC_E_QOS_UNSUPPORTED] = { "qos-unsupported", -32000 },
 	[FM_RPC_E_STORE_UNAVAILABLE] = { "store-unavailable", -32000 },
 	[FM_RPC_E_INTERNAL] = { "internal", -32000 },
 	[FM_RPC_E_TOO_MANY_CALLS] = { "too-many-calls", -32000 },

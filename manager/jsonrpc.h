@@ -59,6 +59,8 @@ enum fm_rpc_code {
 	FM_RPC_E_HOOK_VETO,
 	FM_RPC_E_SWITCH_ERROR,    /* the switch refused with an FMP status (data.fmp_status) */
 	FM_RPC_E_BUS_RANGE,       /* bus-range */
+	FM_RPC_E_QOS_OVERCOMMIT,  /* the floors asked do not fit a link of the path */
+	FM_RPC_E_QOS_UNSUPPORTED, /* the switch did not agree to FMP_FEAT_QOS in HELLO */
 	FM_RPC_E_STORE_UNAVAILABLE, /* the intent store cannot take the change */
 	FM_RPC_E_INTERNAL,        /* -32000 internal */
 	FM_RPC_E_TOO_MANY_CALLS,  /* -32000 too-many-calls */

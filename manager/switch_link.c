@@ -367,6 +367,9 @@ static void on_hello(void *arg, int status, const struct fmp_msg *resp)
 		goto fail;
 	}
 	sw->hello = resp->u.hello_resp;
+	/* a bit the switch answers but fabricd did not announce is not served (README: the
+	 * AND of both sides): never use it */
+	sw->hello.features &= FM_SWITCH_FEATURES;
 	conn_set_max_payload(sw->conn, resp->u.hello_resp.max_payload);
 	memset(&sub, 0, sizeof(sub));
 	sub.hdr.kind = FMP_KIND_REQUEST;
@@ -409,6 +412,7 @@ static void on_connected(uv_stream_t *stream, int status, void *arg)
 	hello.u.hello_req.min_version = FMP_VERSION_MIN;
 	hello.u.hello_req.max_version = FMP_VERSION_MAX;
 	hello.u.hello_req.max_payload = FMP_MAX_PAYLOAD_DEFAULT;
+	hello.u.hello_req.features = FM_SWITCH_FEATURES;
 	snprintf(hello.u.hello_req.client, sizeof(hello.u.hello_req.client), "%s", CLIENT_NAME);
 	if (send_internal(sw, &hello, on_hello))
 		conn_close(sw->conn);
@@ -532,6 +536,8 @@ int fm_switch_request_retry(struct fm_switch *sw, struct fmp_msg *req, uint32_t 
 
 	if (sw->state != FM_SWITCH_READY || !sw->conn)
 		return -ENOTCONN;
+	if (fm_switch_opcode_feature(req->hdr.opcode) & ~sw->hello.features)
+		return -EOPNOTSUPP;
 	req->hdr.kind = FMP_KIND_REQUEST;
 	req->hdr.status = 0;
 	if (attempts > 1) {
@@ -597,6 +603,20 @@ const struct endpoint *fm_switch_endpoint(const struct fm_switch *sw)
 const struct fmp_hello_resp *fm_switch_hello(const struct fm_switch *sw)
 {
 	return &sw->hello;
+}
+
+uint16_t fm_switch_features(const struct fm_switch *sw)
+{
+	return sw->state == FM_SWITCH_READY ? sw->hello.features : 0;
+}
+
+uint16_t fm_switch_opcode_feature(uint16_t opcode)
+{
+	switch (opcode) {
+	case FMP_OP_SET_QOS:
+	case FMP_OP_GET_QOS: return FMP_FEAT_QOS;
+	}
+	return 0;
 }
 
 unsigned fm_switch_in_flight(const struct fm_switch *sw)

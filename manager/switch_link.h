@@ -60,10 +60,15 @@ void fm_switch_free(struct fm_switch *sw);
  * fm_switch_last_error, the reason on_state's DOWN is logged with. */
 void fm_switch_reconnect(struct fm_switch *sw, const char *why);
 
+/* The optional FMP features (FMP_FEAT_*) fabricd announces in HELLO. */
+#define FM_SWITCH_FEATURES FMP_FEAT_QOS
+
 /* Sends req (kind REQUEST, opcode and body set; the tag is assigned here). timeout_ms 0
  * means the default. Returns 0 (cb will be called exactly once, never from inside this
  * call) or a negative error (cb will not be called): -ENOTCONN when not READY, -EAGAIN
- * when the in-flight table is full, an FMP encode error. */
+ * when the in-flight table is full, -EOPNOTSUPP for an opcode of a feature the switch did
+ * not agree to in HELLO (an old switch: it would only answer FMP_E_UNSUPPORTED), an FMP
+ * encode error. */
 int fm_switch_request(struct fm_switch *sw, struct fmp_msg *req, uint32_t timeout_ms,
 		      fm_switch_cb cb, void *arg);
 /* The same for a request that is safe to send again (a read): up to attempts sends in all,
@@ -82,6 +87,10 @@ const char *fm_switch_name(const struct fm_switch *sw);
 const struct endpoint *fm_switch_endpoint(const struct fm_switch *sw);
 /* The last successful HELLO (zeroed before the first). */
 const struct fmp_hello_resp *fm_switch_hello(const struct fm_switch *sw);
+/* The features served on the current connection (FMP_FEAT_*; 0 when not READY). */
+uint16_t fm_switch_features(const struct fm_switch *sw);
+/* The feature an opcode belongs to (FMP_FEAT_*), 0 for the base protocol's. */
+uint16_t fm_switch_opcode_feature(uint16_t opcode);
 /* Requests in flight. */
 unsigned fm_switch_in_flight(const struct fm_switch *sw);
 /* Last error text (connect failure, protocol error), "" if none. */

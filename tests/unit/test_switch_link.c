@@ -22,6 +22,8 @@ struct fake {
 	uv_stream_t *server;
 	struct conn *peer;
 	int hellos;
+	uint16_t features;     /* HELLO: what this fake switch serves (of the client's) */
+	uint16_t hello_features; /* what the last HELLO announced */
 	bool swallow_pings; /* do not answer PING: deadline test */
 	unsigned pings;     /* PINGs received */
 	unsigned drop_pings;   /* the next n PINGs get no answer */
@@ -73,11 +75,17 @@ static void fake_frame(struct conn *c, const struct fmp_hdr *h, const uint8_t *p
 		r.u.hello_resp.max_payload = FMP_MAX_PAYLOAD_DEFAULT;
 		r.u.hello_resp.boot_id = f->boot_id;
 		r.u.hello_resp.n_ports = 4;
+		f->hello_features = q.u.hello_req.features;
+		r.u.hello_resp.features = q.u.hello_req.features & f->features;
 		strcpy(r.u.hello_resp.chassis, "rack1");
 		break;
 	case FMP_OP_SUBSCRIBE:
 		assert_int_equal(q.u.subscribe_req.mask, FMP_EVMASK_ALL);
 		r.u.subscribe_resp.event_seq = 7;
+		break;
+	case FMP_OP_GET_QOS:
+		r.u.qos_get_resp.fn = q.u.qos_get_req.fn;
+		r.u.qos_get_resp.min_mbps = 1000;
 		break;
 	case FMP_OP_PING:
 		f->pings++;
@@ -260,6 +268,57 @@ static void test_handshake_and_requests(void **state)
 	uv_run(&f->loop, UV_RUN_DEFAULT);
 	assert_int_equal(f->events, 1);
 	assert_int_equal(f->last_event_seq, 8);
+}
+
+static void qos_done(void *arg, int status, const struct fmp_msg *resp)
+{
+	struct fake *f = arg;
+
+	assert_int_equal(status, FMP_OK);
+	assert_int_equal(resp->u.qos_get_resp.min_mbps, 1000);
+	f->ping_ok++;
+}
+
+static void get_qos(struct fake *f, int expect)
+{
+	struct fmp_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.opcode = FMP_OP_GET_QOS;
+	m.u.qos_get_req.fn.slot = 1;
+	assert_int_equal(fm_switch_request(f->sw, &m, 0, qos_done, f), expect);
+}
+
+/* HELLO announces FMP_FEAT_QOS; with a switch that serves it QoS requests go, with one that
+ * does not (an old switch answers features 0) they are refused -EOPNOTSUPP before anything
+ * is sent, and a bit the switch answers that fabricd never announced is not taken. */
+static void test_features(void **state)
+{
+	struct fake *f = *state;
+
+	f->features = FMP_FEATURES_ALL | 0x8000;
+	listen_now(f);
+	fm_switch_start(f->sw);
+	uv_run(&f->loop, UV_RUN_DEFAULT);
+	assert_int_equal(f->ready, 1);
+	assert_int_equal(f->hello_features, FMP_FEAT_QOS);
+	assert_int_equal(fm_switch_features(f->sw), FMP_FEAT_QOS);
+	assert_int_equal(fm_switch_opcode_feature(FMP_OP_SET_QOS), FMP_FEAT_QOS);
+	assert_int_equal(fm_switch_opcode_feature(FMP_OP_BIND), 0);
+	get_qos(f, 0);
+	while (f->ping_ok < 1)
+		uv_run(&f->loop, UV_RUN_ONCE);
+
+	/* the switch is replaced by one without QoS */
+	f->features = 0;
+	conn_close(f->peer);
+	uv_run(&f->loop, UV_RUN_DEFAULT);
+	assert_int_equal(f->ready, 2);
+	assert_int_equal(fm_switch_features(f->sw), 0);
+	get_qos(f, -EOPNOTSUPP);
+	send_ping(f, 0); /* the base protocol goes on */
+	while (f->ping_ok < 2)
+		uv_run(&f->loop, UV_RUN_ONCE);
 }
 
 static void test_deadline(void **state)
@@ -456,6 +515,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_handshake_and_requests, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deadline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_features, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconnect_after_loss, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retry_transient, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retry_ends_with_connection, setup, teardown),
