@@ -36,6 +36,8 @@ struct fm_op {
 	bool keep_intent;           /* unassign that moves a binding: the intent stays */
 	bool created_intent;        /* assign that made the intent (undo deletes it) */
 	enum fm_store_state prev_state; /* the intent's state before the op: undo restores it */
+	uint32_t min_mbps, max_mbps;    /* assign: the QoS the binding is to have; 0: none */
+	uint32_t prev_min_mbps, prev_max_mbps; /* the intent's QoS before the op: undo restores it */
 	uint8_t mode;
 	uint32_t timeout_ms;
 	bool need_num_vfs;
@@ -128,6 +130,8 @@ static struct fm_intent *intent_add(struct fm_engine *e, const struct fm_store_b
 	snprintf(in->host, sizeof(in->host), "%s", b->host);
 	in->vppb = b->vppb;
 	in->state = b->state;
+	in->min_mbps = b->min_mbps;
+	in->max_mbps = b->max_mbps;
 	in->since_ms = b->created_ms ? b->created_ms : fm_now_ms();
 	if (fm_index_put(e->intents, in->key, in)) {
 		free(in);
@@ -157,6 +161,23 @@ static struct fm_store_key store_key(const struct fm_intent *in)
 	struct fm_store_key k = {in->chassis, in->serial, in->pf, in->vf};
 
 	return k;
+}
+
+/* The store's row for in, with state st and vppb: every write of a whole row goes through
+ * here, so none drops a column (the QoS asked stays with the binding). */
+static void binding_of(const struct fm_intent *in, enum fm_store_state st, int vppb,
+		       struct fm_store_binding *b)
+{
+	memset(b, 0, sizeof(*b));
+	snprintf(b->chassis, sizeof(b->chassis), "%s", in->chassis);
+	snprintf(b->card_serial, sizeof(b->card_serial), "%s", in->serial);
+	b->pf = in->pf;
+	b->vf = in->vf;
+	snprintf(b->host, sizeof(b->host), "%s", in->host);
+	b->vppb = vppb;
+	b->state = st;
+	b->min_mbps = in->min_mbps;
+	b->max_mbps = in->max_mbps;
 }
 
 /* Deletes the intent from the store (the delete reads the key's strings now, so before
@@ -1059,12 +1080,14 @@ static void assign_undo(struct fm_op *op, enum fm_rpc_code code, const char *msg
 				return;
 		} else {
 			/* an acknowledged intent (a re-apply by reconciliation): keep it, as it was */
-			struct fm_store_key k = store_key(in);
+			struct fm_store_binding b;
 
 			in->state = op->prev_state == FM_STORE_BOUND ? FM_STORE_DETACHED : op->prev_state;
 			in->vppb = -1;
-			if (fm_store_binding_set_state(op->e->d->store, &k, in->state, op_failed_stored,
-						       op) == 0)
+			in->min_mbps = op->prev_min_mbps;
+			in->max_mbps = op->prev_max_mbps;
+			binding_of(in, in->state, -1, &b);
+			if (fm_store_binding_put(op->e->d->store, &b, op_failed_stored, op) == 0)
 				return;
 		}
 	}
@@ -1210,14 +1233,7 @@ static void bind_done(struct fm_op *op, const struct fmp_bind_resp *resp)
 	vppb_claim(op->e, in, op->vppb);
 	in->state = FM_STORE_BOUND;
 	in->vppb = op->vppb;
-	memset(&b, 0, sizeof(b));
-	snprintf(b.chassis, sizeof(b.chassis), "%s", in->chassis);
-	snprintf(b.card_serial, sizeof(b.card_serial), "%s", in->serial);
-	b.pf = in->pf;
-	b.vf = in->vf;
-	snprintf(b.host, sizeof(b.host), "%s", in->host);
-	b.vppb = op->vppb;
-	b.state = FM_STORE_BOUND;
+	binding_of(in, FM_STORE_BOUND, op->vppb, &b);
 	{
 		struct json_object *detail = json_object_new_object();
 		char bdf[16];
@@ -1293,18 +1309,25 @@ static void assign_bind(struct fm_op *op)
 		assign_undo(op, FM_RPC_E_SWITCH_UNREACHABLE, "the switch is not connected", NULL);
 }
 
+/* The intent written for op did not commit: memory goes back to what the store holds. */
+static void assign_unstage(struct fm_op *op, struct fm_intent *in)
+{
+	if (in && op->created_intent) {
+		intent_remove(op->e, in);
+	} else if (in) {
+		in->state = op->prev_state;
+		in->min_mbps = op->prev_min_mbps;
+		in->max_mbps = op->prev_max_mbps;
+	}
+}
+
 static void assign_persisted(void *arg, int rc)
 {
 	struct fm_op *op = arg;
 
 	if (rc) {
-		struct fm_intent *in = intent_get(op->e, op->key);
-
-		/* the write was rolled back: memory goes back to what the store holds */
-		if (in && op->created_intent)
-			intent_remove(op->e, in);
-		else if (in)
-			in->state = op->prev_state;
+		/* the write was rolled back */
+		assign_unstage(op, intent_get(op->e, op->key));
 		op_store_fail(op, rc);
 		return;
 	}
@@ -1335,6 +1358,11 @@ static void assign_start(struct fm_op *op)
 		return;
 	}
 	in = intent_get(op->e, op->key);
+	if (op->internal && in) {
+		/* reconciliation re-applies the intent as stored, QoS included */
+		op->min_mbps = in->min_mbps;
+		op->max_mbps = in->max_mbps;
+	}
 	if (in && strcmp(in->host, op->host)) {
 		data = json_object_new_object();
 		fm_time_format(in->since_ms, since, sizeof(since));
@@ -1416,10 +1444,16 @@ static void assign_start(struct fm_op *op)
 	snprintf(b.host, sizeof(b.host), "%s", op->host);
 	b.vppb = -1;
 	b.state = FM_STORE_BINDING;
+	b.min_mbps = op->min_mbps;
+	b.max_mbps = op->max_mbps;
 	op->created_intent = !in;
 	if (in) {
 		op->prev_state = in->state;
+		op->prev_min_mbps = in->min_mbps;
+		op->prev_max_mbps = in->max_mbps;
 		in->state = FM_STORE_BINDING;
+		in->min_mbps = op->min_mbps;
+		in->max_mbps = op->max_mbps;
 	} else if (!intent_add(op->e, &b)) {
 		op_fail(op, FM_RPC_E_INTERNAL, NULL, "out of memory");
 		return;
@@ -1427,10 +1461,7 @@ static void assign_start(struct fm_op *op)
 	rc = fm_store_binding_put(d->store, &b, assign_persisted, op);
 	if (rc) {
 		in = intent_get(op->e, op->key);
-		if (in && op->created_intent)
-			intent_remove(op->e, in);
-		else if (in)
-			in->state = op->prev_state;
+		assign_unstage(op, in);
 		op_store_fail(op, rc);
 	}
 }
@@ -1980,6 +2011,8 @@ void fm_engine_assign(struct fm_engine *e, const struct fm_assign_req *req, fm_o
 	if (!op)
 		return;
 	op->req_any = req->any;
+	op->min_mbps = req->min_mbps;
+	op->max_mbps = req->max_mbps;
 	if (!copy_name(op, op->req_host, sizeof(op->req_host), req->host, "host"))
 		return;
 	op_resolve(op);
@@ -2058,14 +2091,7 @@ static void set_state(struct fm_engine *e, struct fm_intent *in, enum fm_store_s
 		vppb_claim(e, in, vppb);
 	in->state = st;
 	in->vppb = vppb;
-	memset(&b, 0, sizeof(b));
-	snprintf(b.chassis, sizeof(b.chassis), "%s", in->chassis);
-	snprintf(b.card_serial, sizeof(b.card_serial), "%s", in->serial);
-	b.pf = in->pf;
-	b.vf = in->vf;
-	snprintf(b.host, sizeof(b.host), "%s", in->host);
-	b.vppb = vppb;
-	b.state = st;
+	binding_of(in, st, vppb, &b);
 	if (fm_store_binding_put(e->d->store, &b, ignore_done, NULL))
 		fm_log(e->d, FM_LOG_ERR, "intent store: %s", fm_store_last_error(e->d->store));
 }

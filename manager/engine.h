@@ -23,6 +23,7 @@ struct fm_intent {
 	char host[FM_STORE_NAME_MAX];
 	int vppb;                       /* -1: unknown */
 	enum fm_store_state state;
+	uint32_t min_mbps, max_mbps; /* 0: none */
 	int64_t since_ms;               /* when the binding was created */
 	struct fm_intent *prev, *next;
 };
@@ -37,6 +38,7 @@ struct fm_assign_req {
 	const char *card;
 	bool any;
 	const char *host;
+	uint32_t min_mbps, max_mbps; /* bandwidth floor and cap, Mb/s; 0: none */
 	bool dry_run;
 	const struct fm_store_audit *audit; /* the caller's record (result ignored); NULL: none */
 };

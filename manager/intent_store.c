@@ -91,6 +91,12 @@ static const char *const migrations[] = {
 	"  kind        TEXT    NOT NULL CHECK (kind IN ('notify', 'veto', 'test'))"
 	");"
 	"CREATE INDEX hook_runs_seq ON hook_runs (seq);",
+	/* 2 -> 3: a binding's bandwidth floor and cap (issue 14), Mb/s, 0 none; existing
+	 * bindings have neither */
+	"ALTER TABLE bindings ADD COLUMN min_mbps INTEGER NOT NULL DEFAULT 0"
+	"  CHECK (min_mbps >= 0 AND min_mbps <= 4294967295);"
+	"ALTER TABLE bindings ADD COLUMN max_mbps INTEGER NOT NULL DEFAULT 0"
+	"  CHECK (max_mbps >= 0 AND max_mbps <= 4294967295);",
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == FM_STORE_SCHEMA_VERSION,
 	       "one migration step per schema version");
@@ -121,7 +127,7 @@ enum stmt_id {
 	ST_COUNT
 };
 
-#define BINDING_COLS "chassis, card_serial, pf, vf, host, vppb, state, created, updated"
+#define BINDING_COLS "chassis, card_serial, pf, vf, host, vppb, state, created, updated, min_mbps, max_mbps"
 #define BINDING_ORDER " ORDER BY chassis, card_serial, pf, vf"
 
 static const char *const stmt_sql[ST_COUNT] = {
@@ -130,10 +136,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_BINDING_PUT] =
-		"INSERT INTO bindings (" BINDING_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)"
+		"INSERT INTO bindings (" BINDING_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10)"
 		" ON CONFLICT (chassis, card_serial, pf, vf) DO UPDATE SET"
 		" host = excluded.host, vppb = excluded.vppb, state = excluded.state,"
-		" updated = excluded.updated",
+		" updated = excluded.updated, min_mbps = excluded.min_mbps, max_mbps = excluded.max_mbps",
 	[ST_BINDING_SET_STATE] = "UPDATE bindings SET state = ?5, updated = ?6"
 				 " WHERE chassis = ?1 AND card_serial = ?2 AND pf = ?3 AND vf = ?4",
 	[ST_BINDING_DELETE] = "DELETE FROM bindings"
@@ -782,6 +788,8 @@ int fm_store_binding_put(struct fm_store *s, const struct fm_store_binding *b,
 	bind_int_or_null(st, 6, b->vppb);
 	sqlite3_bind_text(st, 7, state_names[b->state], -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 8, now_ms());
+	sqlite3_bind_int64(st, 9, b->min_mbps);
+	sqlite3_bind_int64(st, 10, b->max_mbps);
 	ret = run(s, ST_BINDING_PUT, "storing a binding");
 	return stage_end(s, ret, done, arg, NULL, 0);
 }
@@ -1010,6 +1018,9 @@ static void row_to_binding(sqlite3_stmt *st, struct fm_store_binding *b)
 		b->state = FM_STORE_DETACHED;
 	b->created_ms = sqlite3_column_int64(st, 7);
 	b->updated_ms = sqlite3_column_int64(st, 8);
+	/* the table's CHECK keeps both within u32 */
+	b->min_mbps = (uint32_t)sqlite3_column_int64(st, 9);
+	b->max_mbps = (uint32_t)sqlite3_column_int64(st, 10);
 }
 
 int fm_store_binding_get(struct fm_store *s, const struct fm_store_key *k,

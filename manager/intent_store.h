@@ -13,7 +13,7 @@
 
 /* Schema version this code writes (PRAGMA user_version). Older files are migrated on open,
  * newer ones refused. */
-#define FM_STORE_SCHEMA_VERSION 2
+#define FM_STORE_SCHEMA_VERSION 3
 
 /* Longest chassis / card serial / host name a binding holds, including the NUL. */
 #define FM_STORE_NAME_MAX 128
@@ -45,6 +45,7 @@ struct fm_store_binding {
 	char host[FM_STORE_NAME_MAX];
 	int vppb; /* -1: not chosen yet (NULL in the table) */
 	enum fm_store_state state;
+	uint32_t min_mbps, max_mbps; /* bandwidth floor and cap asked for the binding; 0: none */
 	int64_t created_ms; /* set by the store: ms since the Unix epoch, UTC */
 	int64_t updated_ms;
 };
@@ -135,7 +136,7 @@ void fm_store_close(struct fm_store *s);
  * that is not JSON. If SQLite aborts the open transaction itself (I/O error, disk full),
  * further writes fail with that error until the flush reports it to every staged write. */
 
-/* Insert, or replace host/vppb/state of, the binding with b's key. */
+/* Insert, or replace host/vppb/state/min_mbps/max_mbps of, the binding with b's key. */
 int fm_store_binding_put(struct fm_store *s, const struct fm_store_binding *b,
 			 fm_store_done_fn done, void *arg);
 int fm_store_binding_set_state(struct fm_store *s, const struct fm_store_key *k,

@@ -771,6 +771,68 @@ static void test_migrate_from_empty(void **state)
 	assert_int_equal(count_rows_outside(c->path, "bindings"), 0);
 }
 
+/* A store written by the schema-2 fabricd (tests/data/store/v2.sql, its sqlite3 .dump) is
+ * migrated on open: its bindings kept, with no floor and no cap, and a binding's QoS is
+ * stored and read back from then on, across a reopen. */
+static void test_migrate_from_v2(void **state)
+{
+	struct ctx *c = *state;
+	struct fm_store *s;
+	struct fm_store_binding got, b;
+	struct fm_store_key k = { "rack1", "00-1b-21-ff-ff-2b-46-e0", 0, 3 };
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char *sql = NULL, *errmsg = NULL;
+	size_t len = 0;
+	FILE *f = fopen(FABRIC_SOURCE_DIR "/tests/data/store/v2.sql", "r");
+
+	assert_non_null(f);
+	assert_true(getdelim(&sql, &len, '\0', f) > 0);
+	fclose(f);
+	assert_int_equal(sqlite3_open(c->path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, &errmsg) != SQLITE_OK)
+		fail_msg("loading v2.sql: %s", errmsg);
+	free(sql);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 2);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+
+	s = open_ok(c->path);
+	assert_int_equal(fm_store_binding_get(s, &k, &got), 0);
+	assert_string_equal(got.host, "web1");
+	assert_int_equal(got.vppb, 0);
+	assert_int_equal(got.state, FM_STORE_BOUND);
+	assert_int_equal(got.min_mbps, 0);
+	assert_int_equal(got.max_mbps, 0);
+	assert_int_equal(count_rows_outside(c->path, "bindings"), 2);
+
+	b = got;
+	b.min_mbps = 2500;
+	b.max_mbps = UINT32_MAX;
+	assert_int_equal(fm_store_binding_put(s, &b, NULL, NULL), 0);
+	assert_int_equal(fm_store_flush(s), 0);
+	/* a state change keeps the QoS */
+	assert_int_equal(fm_store_binding_set_state(s, &k, FM_STORE_DETACHED, NULL, NULL), 0);
+	assert_int_equal(fm_store_flush(s), 0);
+	fm_store_close(s);
+
+	s = open_ok(c->path);
+	assert_int_equal(fm_store_binding_get(s, &k, &got), 0);
+	assert_int_equal(got.state, FM_STORE_DETACHED);
+	assert_int_equal(got.min_mbps, 2500);
+	assert_int_equal(got.max_mbps, UINT32_MAX);
+	fm_store_close(s);
+
+	assert_int_equal(sqlite3_open(c->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), FM_STORE_SCHEMA_VERSION);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
 /* COMMIT fails when the WAL cannot grow (RLIMIT_FSIZE): the whole batch rolls back, every
  * callback gets the error, no seq is handed out, and the store carries on afterwards. */
 static void test_commit_failure_rolls_back(void **state)
@@ -1068,6 +1130,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_garbage_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_or_truncated_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_empty, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_from_v2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_failure_rolls_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deleted_file_refuses_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replaced_file_refuses_writes, setup, teardown),
