@@ -137,6 +137,8 @@ static void on_pf_config(void *arg, int status, const struct fmp_msg *r)
 			pf->decoded = true;
 			pf->has_sriov_cap = info.sriov.present;
 			pf->dsn_cfg = info.has_dsn ? info.dsn : 0;
+			pf->link_width = info.link_width;
+			pf->link_speed = info.link_speed;
 			if (info.sriov.present && info.sriov.total_vfs != pf->total_vfs)
 				fm_log(x->d, FM_LOG_ERR,
 				       "%s: %s/pf%u: SR-IOV TotalVFs %u in config space, %u in GET_CARD",

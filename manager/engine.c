@@ -274,24 +274,12 @@ unsigned fm_engine_ops(const struct fm_engine *e)
 	return e->n_ops;
 }
 
-/* An exclusive card moves whole: every function of it is held by pf0's binding. */
-static void canonical(const struct fm_fn *fn, int *pf, int *vf)
-{
-	if (fn->card->sharing == FMP_SHARING_EXCLUSIVE) {
-		*pf = 0;
-		*vf = -1;
-	} else {
-		*pf = fn->pf;
-		*vf = fn->vf == FMP_VF_NONE ? -1 : fn->vf;
-	}
-}
-
 const struct fm_intent *fm_engine_intent_of(const struct fm_engine *e, const struct fm_fn *fn)
 {
 	char key[sizeof(((struct fm_intent *)0)->key)];
 	int pf, vf;
 
-	canonical(fn, &pf, &vf);
+	fm_fn_binding_pf_vf(fn, &pf, &vf);
 	make_key(key, sizeof(key), fn->card->chassis->name, fn->card->serial, pf, vf);
 	return intent_get(e, key);
 }
@@ -889,7 +877,7 @@ static void op_bind_fn(struct fm_op *op, const struct fm_fn *fn)
 {
 	struct fm_card *card = fn->card;
 
-	canonical(fn, &op->pf, &op->vf);
+	fm_fn_binding_pf_vf(fn, &op->pf, &op->vf);
 	snprintf(op->chassis, sizeof(op->chassis), "%s", card->chassis->name);
 	snprintf(op->serial, sizeof(op->serial), "%s", card->serial);
 	make_key(op->key, sizeof(op->key), op->chassis, op->serial, op->pf, op->vf);
@@ -2243,7 +2231,7 @@ void fm_engine_reconcile(struct fm_engine *e, struct fm_chassis *ch)
 					struct fm_store_binding b;
 					int pf, vf;
 
-					canonical(fn, &pf, &vf);
+					fm_fn_binding_pf_vf(fn, &pf, &vf);
 					memset(&b, 0, sizeof(b));
 					snprintf(b.chassis, sizeof(b.chassis), "%s", ch->name);
 					snprintf(b.card_serial, sizeof(b.card_serial), "%s", card->serial);
@@ -2316,7 +2304,7 @@ static void fn_event(struct fm_engine *e, struct fm_fn *fn, const struct fmp_eve
 			ev->type == FMP_EV_BIND_DONE ? FMP_BIND_BOUND : FMP_BIND_UNBOUND;
 		h->vppb[ev->vppb].fn = ev->fn;
 	}
-	canonical(fn, &pf, &vf);
+	fm_fn_binding_pf_vf(fn, &pf, &vf);
 	make_key(key, sizeof(key), ch->name, fn->card->serial, pf, vf);
 	release_parked(e, WAIT_SWITCH, key);
 }

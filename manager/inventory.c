@@ -430,6 +430,17 @@ unsigned fm_card_fn_count(const struct fm_card *card)
 	return n;
 }
 
+void fm_fn_binding_pf_vf(const struct fm_fn *fn, int *pf, int *vf)
+{
+	if (fn->card->sharing == FMP_SHARING_EXCLUSIVE) {
+		*pf = 0;
+		*vf = -1;
+	} else {
+		*pf = fn->pf;
+		*vf = fn->vf == FMP_VF_NONE ? -1 : fn->vf;
+	}
+}
+
 struct fmp_fn_addr fm_fn_addr(const struct fm_fn *fn)
 {
 	struct fmp_fn_addr a = {fn->card->slot, fn->pf, fn->vf};

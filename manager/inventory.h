@@ -58,6 +58,9 @@ struct fm_pf {
 	bool decoded;               /* config space read and decoded with libpci */
 	bool has_sriov_cap;
 	uint64_t dsn_cfg;           /* DSN read from config space (0 if none) */
+	/* the card's own link as this PF's Link Status reports it (enum fmp_link_speed);
+	 * 0, 0 until its config space is decoded */
+	uint8_t link_width, link_speed;
 };
 
 struct fm_card {
@@ -149,6 +152,9 @@ struct fm_fn *fm_inv_fn_by_addr(const struct fm_chassis *ch, const struct fmp_fn
 
 /* Number of functions (PFs + possible VFs) of a card. */
 unsigned fm_card_fn_count(const struct fm_card *card);
+/* The binding that holds fn, as (pf, vf) with vf -1 for a PF: an exclusive card moves
+ * whole, so every function of it is held by pf0's binding (0, -1). */
+void fm_fn_binding_pf_vf(const struct fm_fn *fn, int *pf, int *vf);
 /* The fmp address of a function. */
 struct fmp_fn_addr fm_fn_addr(const struct fm_fn *fn);
 /* Free vPPBs of a host according to the switch. */

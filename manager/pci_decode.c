@@ -276,6 +276,14 @@ static void decode_dev(struct fm_pci *dec, struct fm_pci_info *out)
 		out->port_type = (enum fm_pci_port_type)((flags & PCI_EXP_FLAGS_TYPE) >> 4);
 		out->slot_implemented = flags & PCI_EXP_FLAGS_SLOT;
 	}
+	if (cap && cap->addr + PCI_EXP_LNKSTA + 2 <= out->cfg_len) {
+		uint16_t lnksta = pci_read_word(d, cap->addr + PCI_EXP_LNKSTA);
+
+		/* Current Link Speed indexes the Supported Link Speeds Vector (§7.5.3.18), whose
+		 * bit n is generation n + 1 on every device the spec allows: read as a generation */
+		out->link_speed = (uint8_t)(lnksta & PCI_EXP_LNKSTA_SPEED);
+		out->link_width = (uint8_t)((lnksta & PCI_EXP_LNKSTA_WIDTH) >> 4);
+	}
 
 	cap = pci_find_cap(d, PCI_EXT_CAP_ID_SRIOV, PCI_CAP_EXTENDED);
 	if (cap && cap->addr + SRIOV_CAP_LEN <= out->cfg_len) {

@@ -68,6 +68,10 @@ struct fm_pci_info {
 	bool ext_caps_truncated; /* more than FM_PCI_MAX_EXT_CAPS in the chain */
 	enum fm_pci_port_type port_type;
 	bool slot_implemented;  /* PCIe Capabilities bit 8: a root/downstream port with a slot */
+	/* Link Status (PCIe r5.0 §7.5.3.8), the link as trained: Negotiated Link Width (lanes)
+	 * and Current Link Speed (1 2.5 GT/s ... 6 64 GT/s, the values of enum fmp_link_speed);
+	 * 0 and 0 without a PCI Express capability */
+	uint8_t link_width, link_speed;
 	struct fm_pci_sriov sriov;
 	bool has_dsn;
 	uint64_t dsn;           /* Device Serial Number, upper dword at +8, lower at +4 */

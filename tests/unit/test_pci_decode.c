@@ -166,6 +166,9 @@ static void test_intel_82576(void **state)
 	assert_false(i.ext_caps_truncated);
 	assert_int_equal(i.port_type, FM_PCI_PORT_ENDPOINT);
 	assert_false(i.slot_implemented);
+	/* lspci -vv: LnkSta: Speed 2.5GT/s, Width x4 */
+	assert_int_equal(i.link_speed, 1);
+	assert_int_equal(i.link_width, 4);
 
 	assert_true(i.sriov.present);
 	assert_int_equal(i.sriov.offset, 0x160);
@@ -200,6 +203,9 @@ static void test_samsung_pm174x(void **state)
 	assert_int_equal(i.subsys_device, 0xaa0a);
 	assert_int_equal(i.class_code, 0x010802);
 	assert_int_equal(i.port_type, FM_PCI_PORT_ENDPOINT);
+	/* lspci -vv: LnkSta: Speed 16GT/s (downgraded), Width x2 */
+	assert_int_equal(i.link_speed, 4);
+	assert_int_equal(i.link_width, 2);
 	assert_caps(i.ext_caps, i.next_caps, ext, 9);
 	assert_int_equal(i.ext_caps[0].version, 2);
 
@@ -431,6 +437,8 @@ static void test_empty_and_all_ones(void **state)
 	assert_int_equal(i.ncaps, 0);
 	assert_int_equal(i.next_caps, 0);
 	assert_int_equal(i.port_type, FM_PCI_PORT_NONE);
+	assert_int_equal(i.link_width, 0);
+	assert_int_equal(i.link_speed, 0);
 	assert_false(i.sriov.present);
 	assert_false(i.has_dsn);
 
