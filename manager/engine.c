@@ -9,10 +9,11 @@
 #include <json-c/json.h>
 
 #include "engine.h"
+#include "admission.h"
 #include "hooks.h"
 #include "index.h"
 
-enum op_kind { OP_ASSIGN, OP_UNASSIGN };
+enum op_kind { OP_ASSIGN, OP_UNASSIGN, OP_QOS };
 
 /* Why an operation is parked (not running, not answered) on the engine's timer list. */
 enum op_wait {
@@ -38,6 +39,8 @@ struct fm_op {
 	enum fm_store_state prev_state; /* the intent's state before the op: undo restores it */
 	uint32_t min_mbps, max_mbps;    /* assign: the QoS the binding is to have; 0: none */
 	uint32_t prev_min_mbps, prev_max_mbps; /* the intent's QoS before the op: undo restores it */
+	bool set_min, set_max;      /* qos: which of the two the caller sets */
+	bool qos_pending;           /* the QoS is stored but the switch has not confirmed it */
 	uint8_t mode;
 	uint32_t timeout_ms;
 	bool need_num_vfs;
@@ -99,6 +102,8 @@ struct fm_engine {
 };
 
 static void op_start(struct fm_op *op);
+static void internal_op(struct fm_engine *e, enum op_kind kind, const struct fm_fn *fn,
+			const char *host, uint8_t mode, bool keep_intent);
 static void op_finish(struct fm_op *op);
 static void op_start_later(struct fm_engine *e, struct fm_op *op);
 static void reconcile_key(struct fm_engine *e, const char *key);
@@ -210,7 +215,12 @@ static void vppb_claim(struct fm_engine *e, const struct fm_intent *in, int vppb
 
 static int load_binding(void *arg, const struct fm_store_binding *b)
 {
-	return intent_add(arg, b) ? 0 : -ENOMEM;
+	struct fm_intent *in = intent_add(arg, b);
+
+	if (!in)
+		return -ENOMEM;
+	in->qos_unsynced = true; /* a change may have been stored and never sent */
+	return 0;
 }
 
 struct fm_engine *fm_engine_new(struct fm_daemon *d, char *err, size_t errlen)
@@ -448,9 +458,35 @@ static void op_submit(struct fm_op *op)
  * what it is now; "unbinding" for an unassign stored but not yet confirmed. */
 static const char *result_state(const struct fm_op *op)
 {
+	if (op->kind == OP_QOS) {
+		const struct fm_intent *in = intent_get(op->e, op->key);
+
+		return in ? fm_store_state_name(in->state) : "free";
+	}
 	if (op->kind == OP_ASSIGN)
 		return op->dry_run && op->changed ? "free" : op->pending ? "binding" : "bound";
 	return op->dry_run && op->changed ? "bound" : op->pending ? "unbinding" : "free";
+}
+
+static const char *kind_name(const struct fm_op *op)
+{
+	return op->kind == OP_ASSIGN ? "assign" : op->kind == OP_UNASSIGN ? "unassign" : "qos";
+}
+
+/* The answer's "qos": the binding's floor and cap in Gb/s and whether the switch has them. */
+static void add_qos_json(const struct fm_op *op, struct json_object *res)
+{
+	struct json_object *q;
+
+	if (op->kind != OP_QOS && !op->min_mbps && !op->max_mbps)
+		return;
+	q = json_object_new_object();
+	json_object_object_add(q, "min_gbps", json_object_new_double(op->min_mbps / 1000.0));
+	json_object_object_add(q, "max_gbps", json_object_new_double(op->max_mbps / 1000.0));
+	if (!op->dry_run)
+		json_object_object_add(q, "switch", json_object_new_string(op->qos_pending ? "pending"
+											: "confirmed"));
+	json_object_object_add(res, "qos", q);
 }
 
 /* ---- audit ------------------------------------------------------------------------------ */
@@ -565,17 +601,17 @@ static void op_answer(struct fm_op *op)
 					       json_object_new_string(op->pending ? "pending" : "confirmed"));
 			json_object_object_add(res, "stored", json_object_new_boolean(!op->store_failed));
 		}
+		add_qos_json(op, res);
 		json_object_object_add(res, "changed", json_object_new_boolean(op->changed));
 		json_object_object_add(res, "dry_run", json_object_new_boolean(op->dry_run));
 		json_object_object_add(res, "actions", json_object_get(op->actions));
 	}
 	if (op->internal) {
-		if (op->ok)
-			fm_log(e->d, FM_LOG_INFO, "reconcile: %s %s%s%s: done", op->kind == OP_ASSIGN ? "assign" : "unassign",
+		if (op->ok && (op->kind != OP_QOS || op->min_mbps || op->max_mbps))
+			fm_log(e->d, FM_LOG_INFO, "reconcile: %s %s%s%s: done", kind_name(op),
 			       op->fn_name, op->host[0] ? " to " : "", op->host);
-		else
-			fm_log(e->d, FM_LOG_ERR, "reconcile: %s %s: %s: %s",
-			       op->kind == OP_ASSIGN ? "assign" : "unassign", op->fn_name,
+		else if (!op->ok)
+			fm_log(e->d, FM_LOG_ERR, "reconcile: %s %s: %s: %s", kind_name(op), op->fn_name,
 			       fm_rpc_code_name(op->code), op->msg);
 		json_object_put(res);
 		json_object_put(op->data);
@@ -994,7 +1030,7 @@ static bool op_vetting(struct fm_op *op)
 {
 	struct fm_fn *fn = op_fn(op);
 
-	if (op->internal || op->vetted || !fm_hooks_runnable(op->e->d->hooks))
+	if (op->internal || op->vetted || op->kind == OP_QOS || !fm_hooks_runnable(op->e->d->hooks))
 		return false;
 	fm_daemon_event_then(op->e->d, &(struct fm_event_args){
 		.name = op->kind == OP_ASSIGN ? "pre-assign" : "pre-unassign", .chassis = op->chassis,
@@ -1005,6 +1041,228 @@ static bool op_vetting(struct fm_op *op)
 				  op->mode == FMP_UNBIND_SURPRISE ? "surprise" : "managed") : NULL},
 		op_veto_stored, op);
 	return true;
+}
+
+/* ---- qos: a binding's floor and cap on the switch ----------------------------------------- */
+
+static void op_failed_stored(void *arg, int rc);
+
+static bool switch_has_qos(const struct fm_op *op)
+{
+	struct fm_chassis *ch = fm_inv_chassis(op->e->d->inv, op->chassis);
+	struct fm_switch *sw = ch ? fm_daemon_link(op->e->d, ch) : NULL;
+
+	return sw && (fm_switch_features(sw) & FMP_FEAT_QOS);
+}
+
+/* A floor or cap asked of a switch that does not speak QoS is refused before anything
+ * changes, rather than stored and never applied. True when op was refused. */
+static bool qos_unsupported(struct fm_op *op, bool asked)
+{
+	if (!asked || !chassis_ready(op) || switch_has_qos(op))
+		return false;
+	op_fail(op, FM_RPC_E_QOS_UNSUPPORTED, NULL,
+		"%s: the switch of chassis %s does not support QoS (it did not agree to the FMP QoS "
+		"feature in HELLO: older firmware); nothing changed", op->fn_name, op->chassis);
+	return true;
+}
+
+/* Admission control (admission.h) for fn's binding on h with floor min_mbps, its floor
+ * having been prev_min: raising a floor needs room, lowering or keeping it never does (so
+ * that a link retrained narrower does not block the floors going down). True: refused. */
+static bool qos_refused(struct fm_op *op, const struct fm_fn *fn, const struct fm_host *h,
+			uint32_t min_mbps, uint32_t prev_min)
+{
+	struct fm_admit_claim c = {fn, h, min_mbps};
+	struct fm_admit_refusal why;
+	struct json_object *data;
+	char err[sizeof(op->msg)];
+
+	if (!fn || !h || min_mbps <= prev_min ||
+	    fm_admission_check_why(op->e->d->inv, op->e->list, &c, 1, &why, err, sizeof(err)) == 0)
+		return false;
+	data = json_object_new_object();
+	json_object_object_add(data, "chassis", json_object_new_string(why.chassis));
+	json_object_object_add(data, "link", json_object_new_string(why.link));
+	json_object_object_add(data, "capacity_mbps", json_object_new_int64((int64_t)why.capacity_mbps));
+	json_object_object_add(data, "promised_mbps", json_object_new_int64((int64_t)why.promised_mbps));
+	json_object_object_add(data, "asked_mbps", json_object_new_int64((int64_t)why.asked_mbps));
+	op_fail(op, FM_RPC_E_QOS_OVERCOMMIT, data, "%s", err);
+	return true;
+}
+
+/* The switch refused the change: the intent's QoS goes back to what it was, then the
+ * refusal is answered (op->ok/code/msg set). */
+static void qos_undo(struct fm_op *op)
+{
+	struct fm_intent *in = intent_get(op->e, op->key);
+	struct fm_store_binding b;
+
+	op->ok = false;
+	if (in) {
+		if (op->audit_id)
+			audit_stage(op); /* the refusal, in the batch that restores the intent */
+		in->min_mbps = op->prev_min_mbps;
+		in->max_mbps = op->prev_max_mbps;
+		binding_of(in, in->state, in->vppb, &b);
+		if (fm_store_binding_put(op->e->d->store, &b, op_failed_stored, op) == 0)
+			return;
+	}
+	op_finish(op);
+}
+
+/* SET_QOS answered status (or could not be sent). */
+static void qos_settled(struct fm_op *op, int status)
+{
+	struct fm_intent *in = intent_get(op->e, op->key);
+
+	if (status == 0) {
+		op->qos_pending = false;
+		if (in)
+			in->qos_unsynced = false;
+		op_finish(op);
+		return;
+	}
+	if (op->kind == OP_QOS && !op->internal && (status > 0 || status == -EOPNOTSUPP)) {
+		op->code = fm_engine_map_status(status);
+		json_object_put(op->data);
+		op->data = status_data(status);
+		snprintf(op->msg, sizeof(op->msg), "cannot set the QoS of %s: %s", op->fn_name,
+			 status_text(status));
+		qos_undo(op);
+		return;
+	}
+	/* the switch is away or did not answer: the intent stands (it is durable), and
+	 * reconciliation sets it once the switch is back */
+	op->qos_pending = true;
+	if (in)
+		in->qos_unsynced = true;
+	if (op->internal && op->kind == OP_QOS) {
+		op_fail(op, fm_engine_map_status(status), status_data(status),
+			"cannot set the QoS of %s: %s", op->fn_name, status_text(status));
+		return;
+	}
+	fm_log(op->e->d, FM_LOG_ERR, "%s: QoS not set on the switch (%s); it stays pending until "
+	       "reconciliation sets it", op->fn_name, status_text(status));
+	op_finish(op);
+}
+
+static void on_set_qos(void *arg, int status, const struct fmp_msg *r)
+{
+	(void)r;
+	qos_settled(arg, status);
+}
+
+/* SET_QOS of op's function to min/max. */
+static void qos_send(struct fm_op *op, uint32_t min_mbps, uint32_t max_mbps)
+{
+	struct fm_fn *fn = op_fn(op);
+	struct fmp_msg m;
+	int rc;
+
+	op->qos_pending = true;
+	if (!fn || !chassis_ready(op)) {
+		qos_settled(op, -ENOTCONN);
+		return;
+	}
+	req_init(&m, FMP_OP_SET_QOS);
+	m.u.qos_set_req.fn = fm_fn_addr(fn); /* an exclusive card's: its pf0 */
+	m.u.qos_set_req.min_mbps = min_mbps;
+	m.u.qos_set_req.max_mbps = max_mbps;
+	rc = op_request(op, &m, 0, on_set_qos); /* -EOPNOTSUPP: a switch without the feature */
+	if (rc)
+		qos_settled(op, rc);
+}
+
+/* After a bind: the floor and cap the binding asks go to the switch before the answer; if
+ * the switch cannot take them the binding stays made, its QoS pending for reconciliation. */
+static void qos_after_bind(struct fm_op *op)
+{
+	if (!op->min_mbps && !op->max_mbps) {
+		op_finish(op);
+		return;
+	}
+	qos_send(op, op->min_mbps, op->max_mbps);
+}
+
+static void qos_persisted(void *arg, int rc)
+{
+	struct fm_op *op = arg;
+	struct fm_intent *in = intent_get(op->e, op->key);
+
+	if (rc) {
+		/* rolled back: memory goes back to what the store holds */
+		if (in) {
+			in->min_mbps = op->prev_min_mbps;
+			in->max_mbps = op->prev_max_mbps;
+		}
+		op_store_fail(op, rc);
+		return;
+	}
+	qos_send(op, op->min_mbps, op->max_mbps);
+}
+
+static void qos_start(struct fm_op *op)
+{
+	struct fm_intent *in = intent_get(op->e, op->key);
+	struct fm_store_binding b;
+	uint32_t min, max;
+	int rc;
+
+	if (op->internal) {
+		/* reconciliation: the switch gets the intent's QoS, none once the intent is gone */
+		if (in)
+			snprintf(op->host, sizeof(op->host), "%s", in->host);
+		op->min_mbps = in ? in->min_mbps : 0;
+		op->max_mbps = in ? in->max_mbps : 0;
+		qos_send(op, op->min_mbps, op->max_mbps);
+		return;
+	}
+	if (!in) {
+		op_fail(op, FM_RPC_E_BAD_REQUEST, NULL,
+			"%s is not assigned: a floor or cap belongs to a binding (assign it with "
+			"min_gbps/max_gbps)", op->fn_name);
+		return;
+	}
+	snprintf(op->host, sizeof(op->host), "%s", in->host);
+	min = op->set_min ? op->min_mbps : in->min_mbps;
+	max = op->set_max ? op->max_mbps : in->max_mbps;
+	op->min_mbps = min;
+	op->max_mbps = max;
+	if (max && min > max) {
+		op_fail(op, FM_RPC_E_BAD_PARAMS,
+			json_tokener_parse(op->set_min ? "{\"param\":\"min_gbps\"}" : "{\"param\":\"max_gbps\"}"),
+			"%s: the floor (%u Mb/s) would be above the cap (%u Mb/s)", op->fn_name, min, max);
+		return;
+	}
+	if (min == in->min_mbps && max == in->max_mbps) {
+		op->changed = false;
+		op->qos_pending = in->qos_unsynced;
+		op_finish(op); /* already so */
+		return;
+	}
+	if (qos_unsupported(op, true) || qos_refused(op, op_fn(op), op_host(op), min, in->min_mbps))
+		return;
+	add_action(op, "set-qos", "host", op->host, NULL, 0);
+	op->changed = true;
+	if (op->dry_run) {
+		op_finish(op);
+		return;
+	}
+	/* durable before the switch is told, with the call's audit record */
+	if (!audit_begin(op))
+		return;
+	op->prev_min_mbps = in->min_mbps;
+	op->prev_max_mbps = in->max_mbps;
+	in->min_mbps = min;
+	in->max_mbps = max;
+	binding_of(in, in->state, in->vppb, &b);
+	rc = fm_store_binding_put(op->e->d->store, &b, qos_persisted, op);
+	if (rc) {
+		in->min_mbps = op->prev_min_mbps;
+		in->max_mbps = op->prev_max_mbps;
+		op_store_fail(op, rc);
+	}
 }
 
 /* ---- assign ---------------------------------------------------------------------------- */
@@ -1242,7 +1500,7 @@ static void bind_done(struct fm_op *op, const struct fmp_bind_resp *resp)
 	 * commit leaves `binding`, which reconciliation confirms from the switch. */
 	if (fm_store_binding_put(d->store, &b, confirm_stored, op->e))
 		confirm_failed(op);
-	op_finish(op);
+	qos_after_bind(op);
 }
 
 static void on_num_vfs(void *arg, int status, const struct fmp_msg *r)
@@ -1345,6 +1603,12 @@ static void assign_start(struct fm_op *op)
 			op->chassis);
 		return;
 	}
+	if (op->max_mbps && op->min_mbps > op->max_mbps) {
+		op_fail(op, FM_RPC_E_BAD_PARAMS, json_tokener_parse("{\"param\":\"min_gbps\"}"),
+			"%s: the floor (%u Mb/s) is above the cap (%u Mb/s)", op->fn_name,
+			op->min_mbps, op->max_mbps);
+		return;
+	}
 	in = intent_get(op->e, op->key);
 	if (op->internal && in) {
 		/* reconciliation re-applies the intent as stored, QoS included */
@@ -1362,6 +1626,13 @@ static void assign_start(struct fm_op *op)
 	}
 	if (in && in->state == FM_STORE_BOUND && fn->sw_state == FMP_BIND_BOUND &&
 	    fn->sw_port == h->port) {
+		if (!op->internal && (in->min_mbps != op->min_mbps || in->max_mbps != op->max_mbps)) {
+			/* bound there already, with another floor or cap: only those change */
+			op->kind = OP_QOS;
+			op->set_min = op->set_max = true;
+			qos_start(op);
+			return;
+		}
 		op->changed = false;
 		op->vppb = (uint8_t)(in->vppb >= 0 ? in->vppb : fn->sw_vppb);
 		op->host_bus = h->vppb[op->vppb & 31].sec_bus;
@@ -1395,6 +1666,11 @@ static void assign_start(struct fm_op *op)
 			h->name, h->n_vppb);
 		return;
 	}
+	/* reconciliation re-applies what is intended, floors included: not re-admitted */
+	if (!op->internal &&
+	    (qos_unsupported(op, op->min_mbps || op->max_mbps) ||
+	     qos_refused(op, fn, h, op->min_mbps, in ? in->min_mbps : 0)))
+		return;
 	pf = &fn->card->pfs[fn->pf];
 	if (fn->vf != FMP_VF_NONE && fn->vf >= pf->num_vfs) {
 		/* NumVFs may only change while VF Enable is clear (PCIe r5.0 §9.3.3.7), which
@@ -1533,8 +1809,16 @@ static void unbind_done(struct fm_op *op, const struct fmp_unbind_resp *resp)
 		.detail = json_object_new_string(op->mode == FMP_UNBIND_SURPRISE ? "surprise" : "managed")});
 	/* as for a bind: `unbinding` is durable, the row's removal goes with the next group
 	 * commit, and reconciliation forgets an `unbinding` intent whose function is free */
-	if (in && !op->keep_intent && intent_forget(op->e, in, confirm_stored, op->e))
-		confirm_failed(op);
+	if (in && !op->keep_intent) {
+		/* the switch keeps a function's QoS across unbind (protocol/README.md): a binding
+		 * released takes its floor and cap with it, set to none behind this operation */
+		bool had_qos = in->min_mbps || in->max_mbps || in->qos_unsynced;
+
+		if (intent_forget(op->e, in, confirm_stored, op->e))
+			confirm_failed(op);
+		if (had_qos && fn && switch_has_qos(op))
+			internal_op(op->e, OP_QOS, fn, NULL, 0, false);
+	}
 	op_finish(op);
 }
 
@@ -1771,8 +2055,10 @@ static void op_start(struct fm_op *op)
 	}
 	if (op->kind == OP_ASSIGN)
 		assign_start(op);
-	else
+	else if (op->kind == OP_UNASSIGN)
 		unassign_start(op);
+	else
+		qos_start(op);
 }
 
 /* ---- entry points ---------------------------------------------------------------------- */
@@ -2020,6 +2306,21 @@ void fm_engine_unassign(struct fm_engine *e, const struct fm_unassign_req *req, 
 	op_resolve(op);
 }
 
+void fm_engine_set_qos(struct fm_engine *e, const struct fm_qos_req *req, fm_op_done done,
+		       void *arg)
+{
+	struct fm_op *op = op_from_req(e, OP_QOS, req->function, "function", req->dry_run,
+				       req->audit, done, arg);
+
+	if (!op)
+		return;
+	op->set_min = req->set_min;
+	op->set_max = req->set_max;
+	op->min_mbps = req->min_mbps;
+	op->max_mbps = req->max_mbps;
+	op_resolve(op);
+}
+
 /* ---- reconciliation -------------------------------------------------------------------- */
 
 static void internal_op(struct fm_engine *e, enum op_kind kind, const struct fm_fn *fn,
@@ -2107,6 +2408,24 @@ static void note_unexpected(struct fm_daemon *d, const struct fm_chassis *ch,
 		.vppb = fn->sw_vppb, .detail = json_object_new_string(action)});
 }
 
+/* The binding of in is in place on the switch: its floor and cap go there too, since a
+ * switch reboot clears them (and a change may not have reached it). */
+static void reconcile_qos(struct fm_engine *e, struct fm_chassis *ch, struct fm_intent *in,
+			  const struct fm_fn *fn)
+{
+	struct fm_switch *sw = fm_daemon_link(e->d, ch);
+
+	if (!in->min_mbps && !in->max_mbps && !in->qos_unsynced)
+		return;
+	if (sw && (fm_switch_features(sw) & FMP_FEAT_QOS)) {
+		internal_op(e, OP_QOS, fn, NULL, 0, false);
+	} else if (in->min_mbps || in->max_mbps) {
+		fm_log(e->d, FM_LOG_ERR, "%s: %s has a floor of %u Mb/s and a cap of %u Mb/s, but the "
+		       "switch does not support QoS: not applied", ch->name, fn->name, in->min_mbps,
+		       in->max_mbps);
+	}
+}
+
 struct reconcile_counts {
 	unsigned ok, reapplied, detached;
 };
@@ -2156,6 +2475,7 @@ static void reconcile_intent(struct fm_engine *e, struct fm_chassis *ch, struct 
 	if (fn->sw_state == FMP_BIND_BOUND && fn->sw_port == h->port) {
 		set_state(e, in, FM_STORE_BOUND, fn->sw_vppb);
 		n->ok++;
+		reconcile_qos(e, ch, in, fn);
 		return;
 	}
 	if (fn->sw_state != FMP_BIND_UNBOUND) {

@@ -24,6 +24,9 @@ struct fm_intent {
 	int vppb;                       /* -1: unknown */
 	enum fm_store_state state;
 	uint32_t min_mbps, max_mbps; /* 0: none */
+	bool qos_unsynced;              /* the switch may hold another floor/cap than these
+					 * (loaded from the store, or a change not confirmed):
+					 * reconciliation sets them */
 	int64_t since_ms;               /* when the binding was created */
 	struct fm_intent *prev, *next;
 };
@@ -52,6 +55,15 @@ struct fm_unassign_req {
 	const struct fm_store_audit *audit; /* the caller's record (result ignored); NULL: none */
 };
 
+/* A change of an existing binding's floor and/or cap (the others stay). */
+struct fm_qos_req {
+	const char *function;
+	bool set_min, set_max;       /* which of the two the call sets */
+	uint32_t min_mbps, max_mbps; /* Mb/s; 0: none */
+	bool dry_run;
+	const struct fm_store_audit *audit; /* the caller's record (result ignored); NULL: none */
+};
+
 struct fm_engine *fm_engine_new(struct fm_daemon *d, char *err, size_t errlen);
 /* Frees the engine: call once no operation is running (fm_engine_ops() == 0). */
 void fm_engine_free(struct fm_engine *e);
@@ -68,6 +80,14 @@ void fm_engine_assign(struct fm_engine *e, const struct fm_assign_req *req, fm_o
 		      void *arg);
 void fm_engine_unassign(struct fm_engine *e, const struct fm_unassign_req *req, fm_op_done done,
 			void *arg);
+
+/* Changes the floor/cap of fn's binding: checked by admission control (qos-overcommit),
+ * stored, then set on the switch (SET_QOS) if the function is there, queued behind the
+ * function's other operations and audited like an assign; done as for fm_engine_assign.
+ * A binding not on the switch now is answered with its QoS pending: the bind or
+ * reconciliation applies it. */
+void fm_engine_set_qos(struct fm_engine *e, const struct fm_qos_req *req, fm_op_done done,
+		       void *arg);
 
 /* Discovery of ch finished: reconcile the switch with the intent. */
 void fm_engine_reconcile(struct fm_engine *e, struct fm_chassis *ch);

@@ -18,6 +18,7 @@ struct fconn {
 	struct fake_switch *fs;
 	struct conn *c;
 	bool subscribed;
+	uint16_t features; /* agreed in HELLO */
 	struct fconn *next;
 };
 
@@ -66,6 +67,7 @@ struct fake_switch {
 	struct fmp_msg last[FAKE_OPCODES];
 	bool has_last[FAKE_OPCODES];
 	unsigned hellos;
+	uint16_t features;
 
 	struct fconn *conns;
 	unsigned n_conns;
@@ -986,6 +988,46 @@ static void do_port_control(struct fake_switch *fs, struct fconn *fc, const stru
 	send_msg(fc, &r);
 }
 
+/* SET_QOS / GET_QOS (protocol/README.md): the settings only; no traffic is modelled. */
+static void do_qos(struct fake_switch *fs, struct fconn *fc, const struct fmp_msg *q)
+{
+	const struct fmp_fn_addr *a = q->hdr.opcode == FMP_OP_SET_QOS ? &q->u.qos_set_req.fn
+								     : &q->u.qos_get_req.fn;
+	struct fake_slot *sl = slot_of(fs, a->slot);
+	struct fake_binding *b;
+	struct fmp_msg r;
+
+	if (!(fc->features & FMP_FEAT_QOS)) {
+		send_status(fc, &q->hdr, FMP_E_UNSUPPORTED);
+		return;
+	}
+	if (!sl || !sl->card.present) {
+		send_status(fc, &q->hdr, sl ? FMP_E_EMPTY_SLOT : FMP_E_NO_SUCH_SLOT);
+		return;
+	}
+	b = binding_of(&sl->card, a->pf, a->vf);
+	if (!b) {
+		send_status(fc, &q->hdr, FMP_E_NO_SUCH_FUNCTION);
+		return;
+	}
+	resp_init(&r, &q->hdr);
+	if (q->hdr.opcode == FMP_OP_SET_QOS) {
+		if (q->u.qos_set_req.max_mbps && q->u.qos_set_req.min_mbps > q->u.qos_set_req.max_mbps) {
+			send_status(fc, &q->hdr, FMP_E_INVALID);
+			return;
+		}
+		b->min_mbps = q->u.qos_set_req.min_mbps;
+		b->max_mbps = q->u.qos_set_req.max_mbps;
+		r.u.qos_set_resp = q->u.qos_set_req;
+	} else {
+		r.u.qos_get_resp.fn = *a;
+		r.u.qos_get_resp.flags = b->state == FMP_BIND_BOUND ? FMP_QOS_F_BOUND | FMP_QOS_F_FLOOR_HELD : 0;
+		r.u.qos_get_resp.min_mbps = b->min_mbps;
+		r.u.qos_get_resp.max_mbps = b->max_mbps;
+	}
+	send_msg(fc, &r);
+}
+
 static void on_frame(struct conn *c, const struct fmp_hdr *h, const uint8_t *payload, void *arg)
 {
 	struct fconn *fc = arg;
@@ -1031,6 +1073,7 @@ static void on_frame(struct conn *c, const struct fmp_hdr *h, const uint8_t *pay
 		if (r.u.hello_resp.max_payload < FMP_MAX_PAYLOAD_FLOOR)
 			r.u.hello_resp.max_payload = FMP_MAX_PAYLOAD_FLOOR;
 		r.u.hello_resp.boot_id = fs->boot_id;
+		fc->features = r.u.hello_resp.features = q.u.hello_req.features & fs->features;
 		r.u.hello_resp.event_seq = fs->seq;
 		for (unsigned i = 0; i < FAKE_MAX_PORTS; i++)
 			r.u.hello_resp.n_ports += fs->ports[i].present;
@@ -1116,6 +1159,10 @@ static void on_frame(struct conn *c, const struct fmp_hdr *h, const uint8_t *pay
 	case FMP_OP_PORT_CONTROL:
 		do_port_control(fs, fc, &q);
 		break;
+	case FMP_OP_SET_QOS:
+	case FMP_OP_GET_QOS:
+		do_qos(fs, fc, &q);
+		break;
 	default:
 		send_status(fc, h, FMP_E_UNSUPPORTED);
 	}
@@ -1195,6 +1242,7 @@ struct fake_switch *fake_switch_new(uv_loop_t *loop, const char *dir)
 	fs->loop = loop;
 	fs->boot_id = 0x600d0001;
 	fs->op_events = true;
+	fs->features = FMP_FEATURES_ALL;
 	snprintf(fs->path, sizeof(fs->path), "%s/fake-switch.sock", dir);
 	snprintf(fs->spec, sizeof(fs->spec), "unix:%s", fs->path);
 #ifdef FABRIC_SOURCE_DIR
@@ -1249,8 +1297,8 @@ static bool clear_binding(void *arg, struct fake_card *card, uint8_t pf, uint16_
 			  struct fake_binding *b)
 {
 	(void)arg;
-	(void)b;
 	set_binding(card, pf, vf, FMP_BIND_UNBOUND, 0, 0);
+	b->min_mbps = b->max_mbps = 0; /* a reboot clears QoS */
 	return false;
 }
 
@@ -1291,7 +1339,7 @@ static void card_reset(struct fake_card *card)
 		struct fake_pf *pf = &card->pfs[p];
 
 		pf->num_vfs = pf->initial_num_vfs;
-		pf->pf = (struct fake_binding){FMP_BIND_UNBOUND, FMP_PORT_NONE, FMP_VPPB_NONE};
+		pf->pf = (struct fake_binding){.state = FMP_BIND_UNBOUND, .port = FMP_PORT_NONE, .vppb = FMP_VPPB_NONE};
 		for (unsigned v = 0; v < FAKE_MAX_VFS; v++)
 			pf->vf[v] = pf->pf;
 	}
@@ -1400,6 +1448,23 @@ unsigned fake_switch_unbinds_waiting(const struct fake_switch *fs)
 	for (const struct pending_unbind *pu = fs->pending; pu; pu = pu->next)
 		n++;
 	return n;
+}
+
+void fake_switch_set_features(struct fake_switch *fs, uint16_t features)
+{
+	fs->features = features;
+}
+
+bool fake_switch_qos(struct fake_switch *fs, uint16_t slot, uint8_t pf, uint16_t vf,
+		     uint32_t *min_mbps, uint32_t *max_mbps)
+{
+	struct fake_binding *b = binding_of(fake_switch_card(fs, slot), pf, vf);
+
+	if (!b)
+		return false;
+	*min_mbps = b->min_mbps;
+	*max_mbps = b->max_mbps;
+	return true;
 }
 
 unsigned fake_switch_hellos(const struct fake_switch *fs)

@@ -35,6 +35,7 @@ struct fake_port {
 struct fake_binding {
 	uint8_t state;
 	uint8_t port, vppb;
+	uint32_t min_mbps, max_mbps; /* SET_QOS; kept across bind and unbind, lost on reboot */
 };
 
 struct fake_pf {
@@ -139,6 +140,13 @@ void fake_switch_reboot(struct fake_switch *fs);
 unsigned fake_switch_connections(const struct fake_switch *fs);
 unsigned fake_switch_subscribed(const struct fake_switch *fs);
 unsigned fake_switch_unbinds_waiting(const struct fake_switch *fs);
+/* The optional features the fake serves (FMP_FEAT_*, default FMP_FEATURES_ALL), AND-ed
+ * with a client's in HELLO; SET_QOS/GET_QOS are FMP_E_UNSUPPORTED on a connection without
+ * FMP_FEAT_QOS. Takes effect at the next HELLO. */
+void fake_switch_set_features(struct fake_switch *fs, uint16_t features);
+/* A function's QoS as set by SET_QOS (false: no such function). */
+bool fake_switch_qos(struct fake_switch *fs, uint16_t slot, uint8_t pf, uint16_t vf,
+		     uint32_t *min_mbps, uint32_t *max_mbps);
 /* HELLOs answered since creation (one per connection). */
 unsigned fake_switch_hellos(const struct fake_switch *fs);
 

@@ -1872,10 +1872,213 @@ static void test_unknown_chassis_prefix(void **state)
 	result_clear(r);
 }
 
+/* ---- QoS ------------------------------------------------------------------------------------ */
+
+static void assign_qos(struct env *t, const char *fn, const char *host, uint32_t min, uint32_t max,
+		       struct result *r)
+{
+	struct fm_assign_req req = {.function = fn, .host = host, .min_mbps = min, .max_mbps = max};
+
+	memset(r, 0, sizeof(*r));
+	fm_engine_assign(t->d.engine, &req, on_done, r);
+	assert_true(run_until(t, result_done, r));
+	assert_true(run_until(t, idle, NULL));
+}
+
+/* set_min/set_max: -1 leaves it */
+static void set_qos(struct env *t, const char *fn, long min, long max, struct result *r)
+{
+	struct fm_qos_req req = {.function = fn, .set_min = min >= 0, .set_max = max >= 0,
+				 .min_mbps = min >= 0 ? (uint32_t)min : 0,
+				 .max_mbps = max >= 0 ? (uint32_t)max : 0};
+
+	memset(r, 0, sizeof(*r));
+	fm_engine_set_qos(t->d.engine, &req, on_done, r);
+	assert_true(run_until(t, result_done, r));
+	assert_true(run_until(t, idle, NULL));
+}
+
+/* The fake switch's floor/cap of nic0/pf0/vfN, as "min/max". */
+static const char *sw_qos(struct env *t, uint16_t vf)
+{
+	static char buf[32];
+	uint32_t min = 0, max = 0;
+
+	assert_true(fake_switch_qos(t->fs, 1, 0, vf, &min, &max));
+	snprintf(buf, sizeof(buf), "%u/%u", min, max);
+	return buf;
+}
+
+static double jqos(const struct result *r, const char *key)
+{
+	return json_object_get_double(jget(jget(r->obj, "qos"), key));
+}
+
+/* An assign with a floor and cap: stored, then set on the switch; admission control on the
+ * card's own link (nic0 trains x4 at 2.5 GT/s: 8 Gb/s after 8b/10b) refuses 1 Mb/s over and
+ * takes the exact fit; qos changes one of the two, checked the same; a function not
+ * assigned has no QoS to change. */
+static void test_qos_assign_and_change(void **state)
+{
+	struct env *t = *state;
+	struct result *r = &t->res[0];
+	struct fm_store_binding b;
+
+	start(t);
+	assign_qos(t, "nic0/pf0/vf0", "web1", 3000, 5000, r);
+	assert_ok(r);
+	assert_true(jqos(r, "min_gbps") == 3.0);
+	assert_true(jqos(r, "max_gbps") == 5.0);
+	assert_string_equal(jstr(jget(r->obj, "qos"), "switch"), "confirmed");
+	assert_string_equal(sw_qos(t, 0), "3000/5000");
+	assert_int_equal(intent(t, "nic0/pf0/vf0")->min_mbps, 3000);
+	assert_int_equal(intent(t, "nic0/pf0/vf0")->max_mbps, 5000);
+	assert_int_equal(store_row(t->d.store, FAKE_DSN_NIC0, 0, 0, &b), 0);
+	assert_int_equal(b.min_mbps, 3000);
+	assert_int_equal(b.max_mbps, 5000);
+	result_clear(r);
+
+	/* 3 promised on the card, 5.001 more does not fit: nothing bound, nothing stored */
+	fake_switch_reset_counts(t->fs);
+	assign_qos(t, "nic0/pf0/vf1", "web2", 5001, 0, r);
+	assert_err(r, FM_RPC_E_QOS_OVERCOMMIT);
+	assert_string_equal(r->msg, "card nic0's link carries 8 Gb/s (x4 at 2.5 GT/s, 8b/10b): 3 Gb/s "
+				    "of floors already promised on it, 5.001 Gb/s asked for nic0/pf0/vf1");
+	assert_int_equal(fake_switch_count(t->fs, FMP_OP_BIND), 0);
+	assert_int_equal(store_row(t->d.store, FAKE_DSN_NIC0, 0, 1, &b), -ENOENT);
+	result_clear(r);
+	assign_qos(t, "nic0/pf0/vf1", "web2", 5000, 0, r);
+	assert_ok(r);
+	assert_string_equal(sw_qos(t, 1), "5000/0");
+	result_clear(r);
+
+	/* qos: the floor up by 1 Mb/s is refused, down is taken; the cap alone keeps the floor */
+	set_qos(t, "nic0/pf0/vf1", 5001, -1, r);
+	assert_err(r, FM_RPC_E_QOS_OVERCOMMIT);
+	assert_string_equal(sw_qos(t, 1), "5000/0");
+	assert_int_equal(intent(t, "nic0/pf0/vf1")->min_mbps, 5000);
+	result_clear(r);
+	set_qos(t, "nic0/pf0/vf1", 4000, -1, r);
+	assert_ok(r);
+	assert_true(jbool(r->obj, "changed"));
+	assert_string_equal(jstr(r->obj, "host"), "web2");
+	assert_string_equal(sw_qos(t, 1), "4000/0");
+	result_clear(r);
+	set_qos(t, "nic0/pf0/vf1", -1, 9000, r);
+	assert_ok(r);
+	assert_string_equal(sw_qos(t, 1), "4000/9000");
+	result_clear(r);
+	set_qos(t, "nic0/pf0/vf1", -1, 9000, r);
+	assert_ok(r);
+	assert_false(jbool(r->obj, "changed"));
+	result_clear(r);
+	set_qos(t, "nic0/pf0/vf1", -1, 3000, r); /* the cap below the floor */
+	assert_err(r, FM_RPC_E_BAD_PARAMS);
+	assert_string_equal(sw_qos(t, 1), "4000/9000");
+	result_clear(r);
+	/* assign again with other QoS: only the QoS changes */
+	fake_switch_reset_counts(t->fs);
+	assign_qos(t, "nic0/pf0/vf1", "web2", 1000, 0, r);
+	assert_ok(r);
+	assert_true(jbool(r->obj, "changed"));
+	assert_int_equal(fake_switch_count(t->fs, FMP_OP_BIND), 0);
+	assert_string_equal(sw_qos(t, 1), "1000/0");
+	result_clear(r);
+	set_qos(t, "nic0/pf0/vf2", 1000, -1, r);
+	assert_err(r, FM_RPC_E_BAD_REQUEST);
+	assert_non_null(strstr(r->msg, "not assigned"));
+	result_clear(r);
+	/* the switch refuses: the intent goes back */
+	fake_switch_inject(t->fs, FMP_OP_SET_QOS, FMP_E_INJECTED);
+	set_qos(t, "nic0/pf0/vf1", 2000, -1, r);
+	assert_err(r, FM_RPC_E_SWITCH_ERROR);
+	assert_int_equal(intent(t, "nic0/pf0/vf1")->min_mbps, 1000);
+	assert_int_equal(store_row(t->d.store, FAKE_DSN_NIC0, 0, 1, &b), 0);
+	assert_int_equal(b.min_mbps, 1000);
+	result_clear(r);
+
+	/* unassigned: the switch's QoS of the function goes with the binding */
+	unassign(t, "nic0/pf0/vf0", FMP_UNBIND_SURPRISE, false, 0, false, r);
+	assert_ok(r);
+	assert_string_equal(sw_qos(t, 0), "0/0");
+	result_clear(r);
+}
+
+/* Reconciliation sets the QoS after every (re)discovery: after a switch reboot with the
+ * bindings, and when only the QoS was lost with the bindings still in place; and after a
+ * fabricd restart from the store. */
+static void test_qos_reconciled(void **state)
+{
+	struct env *t = *state;
+	struct result *r = &t->res[0];
+	unsigned n = 2;
+
+	start(t);
+	assign_qos(t, "nic0/pf0/vf0", "web1", 3000, 5000, r);
+	assert_ok(r);
+	result_clear(r);
+	assign(t, "nic0/pf0/vf1", "web1", false, r);
+	assert_ok(r);
+	result_clear(r);
+
+	fake_switch_reboot(t->fs); /* bindings, NumVFs and QoS gone */
+	assert_true(run_until(t, connected_n, &n));
+	assert_int_equal(fake_switch_state(t->fs, 1, 0, 0, NULL, NULL), FMP_BIND_BOUND);
+	assert_string_equal(sw_qos(t, 0), "3000/5000");
+
+	/* the binding in place, its QoS gone (behind fabricd's back) */
+	fake_switch_card(t->fs, 1)->pfs[0].vf[0].min_mbps = 0;
+	fake_switch_reset_counts(t->fs);
+	fake_switch_drop(t->fs);
+	n = 3;
+	assert_true(run_until(t, connected_n, &n));
+	assert_int_equal(fake_switch_count(t->fs, FMP_OP_BIND), 0);
+	assert_string_equal(sw_qos(t, 0), "3000/5000");
+	/* only a binding with QoS is set, once its QoS is known to be on the switch */
+	assert_int_equal(fake_switch_count(t->fs, FMP_OP_SET_QOS), 1);
+
+	/* fabricd restarts: the intent's QoS comes back from the store and is set again */
+	stop(t);
+	fake_switch_reboot(t->fs);
+	t->stopped = false;
+	start(t);
+	assert_int_equal(intent(t, "nic0/pf0/vf0")->min_mbps, 3000);
+	assert_string_equal(sw_qos(t, 0), "3000/5000");
+	assert_string_equal(sw_qos(t, 1), "0/0");
+}
+
+/* A switch without the QoS feature: a floor or cap is refused qos-unsupported before
+ * anything changes; a plain assign works as before. */
+static void test_qos_unsupported(void **state)
+{
+	struct env *t = *state;
+	struct result *r = &t->res[0];
+
+	fake_switch_set_features(t->fs, 0);
+	start(t);
+	assert_int_equal(fm_switch_features(link1(t)), 0);
+	assign_qos(t, "nic0/pf0/vf0", "web1", 1000, 0, r);
+	assert_err(r, FM_RPC_E_QOS_UNSUPPORTED);
+	assert_non_null(strstr(r->msg, "does not support QoS"));
+	assert_int_equal(fake_switch_state(t->fs, 1, 0, 0, NULL, NULL), FMP_BIND_UNBOUND);
+	result_clear(r);
+	assign(t, "nic0/pf0/vf0", "web1", false, r);
+	assert_ok(r);
+	result_clear(r);
+	set_qos(t, "nic0/pf0/vf0", -1, 5000, r);
+	assert_err(r, FM_RPC_E_QOS_UNSUPPORTED);
+	assert_int_equal(intent(t, "nic0/pf0/vf0")->max_mbps, 0);
+	assert_int_equal(fake_switch_count(t->fs, FMP_OP_SET_QOS), 0);
+	result_clear(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_assign_vf_enables_vfs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_qos_assign_and_change, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_qos_reconciled, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_qos_unsupported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_assign_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_assign_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exclusive_card_moves_whole, setup, teardown),
