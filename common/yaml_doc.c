@@ -410,6 +410,63 @@ bad:
 	return yd_error(n, err, errlen, "expected an unsigned integer, got %s", got);
 }
 
+int yd_get_fixed(const struct yd_node *n, unsigned frac_digits, uint64_t min, uint64_t max,
+		 uint64_t *out, char *err, size_t errlen)
+{
+	const char *s = yd_scalar(n);
+	const char *p;
+	uint64_t v = 0, scale = 1;
+	unsigned ints = 0, fracs = 0;
+	bool dot = false;
+	char got[64];
+
+	describe(n, got, sizeof(got));
+	if (!s || !*s)
+		goto bad;
+	if (!is_plain(n)) /* "10" in quotes is a string: a number is written plain */
+		return yd_error(n, err, errlen, "expected a number, got the string %s", got);
+	if (*s == '-' && s[1])
+		return yd_error(n, err, errlen, "negative value %s: expected 0 or more", s);
+	for (unsigned i = 0; i < frac_digits; i++)
+		scale *= 10;
+	for (p = s; *p; p++) {
+		if (*p == '.' && !dot) {
+			dot = true;
+			continue;
+		}
+		if (*p < '0' || *p > '9')
+			goto bad; /* "10G", ".inf", ".nan", "1e3", "+1" */
+		if (dot && ++fracs > frac_digits)
+			return yd_error(n, err, errlen, "value %s has more than %u decimals", s,
+					frac_digits);
+		if (!dot)
+			ints++;
+		if (v > (UINT64_MAX - 9) / 10 || (!dot && v * 10 > UINT64_MAX / scale))
+			goto range;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (!ints || (dot && !fracs)) /* ".5", "5." */
+		goto bad;
+	for (; fracs < frac_digits; fracs++)
+		v *= 10;
+	if (v < min || v > max)
+		goto range;
+	*out = v;
+	return 0;
+range:
+	{
+		char lo[32], hi[32];
+
+		snprintf(lo, sizeof(lo), "%llu", (unsigned long long)(min / scale));
+		snprintf(hi, sizeof(hi), "%llu", (unsigned long long)(max / scale));
+		yd_error(n, err, errlen, "value %s out of range %s%s..%s", s, lo,
+			 min % scale ? "+" : "", hi);
+		return -ERANGE;
+	}
+bad:
+	return yd_error(n, err, errlen, "expected a number like 2.5 (digits, no unit), got %s", got);
+}
+
 int yd_get_bool(const struct yd_node *n, bool *out, char *err, size_t errlen)
 {
 	static const char *const yes[] = { "true", "yes", "on", NULL };

@@ -103,6 +103,13 @@ int yd_get_str(const struct yd_node *n, const char **out, char *err, size_t errl
 int yd_get_uint(const struct yd_node *n, uint64_t min, uint64_t max, uint64_t *out, char *err,
 		size_t errlen);
 int yd_get_bool(const struct yd_node *n, bool *out, char *err, size_t errlen);
+/* yd_get_fixed: a plain non-negative decimal with at most frac_digits decimals, read
+ * exactly (no floating point) as an integer in units of 10^-frac_digits: "2.5" with 3
+ * digits is 2500. Refused, naming the value: a quoted scalar ("10" is a string), a sign,
+ * a unit ("10G"), .nan / .inf, exponents, more decimals, anything outside [min, max]
+ * (both in the same units; -ERANGE). */
+int yd_get_fixed(const struct yd_node *n, unsigned frac_digits, uint64_t min, uint64_t max,
+		 uint64_t *out, char *err, size_t errlen);
 int yd_get_enum(const struct yd_node *n, const struct yd_enum *table, int *out, char *err,
 		size_t errlen);
 

@@ -7,7 +7,7 @@ secs=${1:-30}
 
 scripts/install-deps.sh
 CC=clang cmake -S . -B build-fuzz -DFABRIC_FUZZ=ON >/dev/null
-targets=(fmp_decode fmp_stream jsonrpc chassis_yaml profile_yaml fabric_yaml)
+targets=(fmp_decode fmp_stream jsonrpc chassis_yaml profile_yaml fabric_yaml bindings_yaml)
 cmake --build build-fuzz -j"$(nproc)" --target fmp-gen-corpus "${targets[@]/#/fuzz_}"
 corpus=build-fuzz/corpus
 for t in "${targets[@]}"; do
