@@ -10,6 +10,7 @@
 #include <pci/header.h>
 
 #include "api.h"
+#include "apply.h"
 #include "control.h"
 #include "engine.h"
 #include "hooks.h"
@@ -1388,6 +1389,51 @@ static void m_unassign(struct fm_rpc_call *call, struct json_object *params, voi
 	}
 }
 
+/* apply (manager/apply.h): the file's text travels in the call, so fabricd reads what
+ * fabric-ctl read, and messages name the file as the operator gave it. */
+static void m_apply(struct fm_rpc_call *call, struct json_object *params, void *ctx)
+{
+	static const char *const known[] = {"file", "content", "dry_run", "prune", NULL};
+	struct fm_daemon *d = ctx;
+	struct fm_apply_req req = {0};
+	struct json_object *content;
+	struct mcall *mc;
+
+	if (fm_rpc_param_check_known(call, params, known) ||
+	    fm_rpc_param_opt_string(call, params, "file", &req.file) ||
+	    fm_rpc_param_string(call, params, "content", &req.content) ||
+	    fm_rpc_param_opt_bool(call, params, "dry_run", &req.dry_run) ||
+	    fm_rpc_param_opt_bool(call, params, "prune", &req.prune))
+		return;
+	json_object_object_get_ex(params, "content", &content);
+	req.len = (size_t)json_object_get_string_len(content);
+	if (!req.file || !*req.file)
+		req.file = "bindings.yaml";
+	mc = mcall_new(d, call, params, "apply");
+	if (mc) {
+		struct fm_store_audit a = mcall_audit(mc);
+
+		a.params = NULL; /* the steps and the call are recorded by apply.c */
+		req.audit = &a;
+		fm_apply_run(d, &req, mcall_done, mc);
+	}
+}
+
+static void m_export(struct fm_rpc_call *call, struct json_object *params, void *ctx)
+{
+	struct fm_daemon *d = ctx;
+	struct json_object *o;
+
+	if (fm_rpc_param_check_known(call, params, no_params))
+		return;
+	o = fm_apply_export(d);
+	if (!o) {
+		fm_rpc_reply_error(call, FM_RPC_E_INTERNAL, "out of memory");
+		return;
+	}
+	fm_rpc_reply_result(call, o);
+}
+
 static void on_denied(void *ctx, const struct fm_rpc_peer *peer, const char *method,
 		      struct json_object *params, const char *reason)
 {
@@ -1536,10 +1582,12 @@ static void on_ctl_log(void *ctx, const char *msg)
 }
 
 static const struct fm_rpc_method methods[] = {
+	{"apply", FM_RPC_MUTATING, m_apply},
 	{"assign", FM_RPC_MUTATING, m_assign},
 	{"audit", FM_RPC_PRIVILEGED, m_audit}, /* everyone's params: not for every local user */
 	{"cards", 0, m_cards},
 	{"events", 0, m_events},
+	{"export", 0, m_export},
 	{"functions", 0, m_functions},
 	{"hook_runs", 0, m_hook_runs},
 	{"hook_test", FM_RPC_MUTATING, m_hook_test},

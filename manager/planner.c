@@ -470,6 +470,17 @@ static unsigned chassis_ix(const struct planner *pl, const struct fm_chassis *ch
 	return 0;
 }
 
+static int step_cmp(const void *a, const void *b)
+{
+	const struct fm_plan_step *x = a, *y = b;
+	unsigned ex = x->entry < 0 ? UINT32_MAX : (unsigned)x->entry;
+	unsigned ey = y->entry < 0 ? UINT32_MAX : (unsigned)y->entry;
+
+	if (ex != ey)
+		return ex < ey ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
 int fm_plan_build(const struct fm_plan_input *in, struct fm_plan **out, enum fm_rpc_code *code,
 		  int *entry, char *err, size_t errlen)
 {
@@ -514,6 +525,10 @@ int fm_plan_build(const struct fm_plan_input *in, struct fm_plan **out, enum fm_
 		rc = -EINVAL;
 	if (rc)
 		goto out;
+	/* shown in the file's order (names were resolved before counts), prunes last */
+	for (size_t i = 0; i < pl.plan->n; i++)
+		pl.plan->steps[i].order = i;
+	qsort(pl.plan->steps, pl.plan->n, sizeof(pl.plan->steps[0]), step_cmp);
 	for (size_t i = 0; i < pl.plan->n; i++)
 		pl.plan->counts[pl.plan->steps[i].action]++;
 	*out = pl.plan;

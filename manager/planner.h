@@ -42,6 +42,7 @@ struct fm_plan_step {
 	const struct fm_fn *fn;     /* valid while the inventory is unchanged */
 	const struct fm_host *h;    /* the wanted host (unassign: the current) */
 	const struct fm_host *from; /* move: the current host */
+	size_t order;               /* the planner's: the order steps were found in */
 };
 
 struct fm_plan {

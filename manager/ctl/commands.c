@@ -63,6 +63,22 @@ static const struct ctl_cmd commands[] = {
 	 "  --timeout S      how long the host gets, in seconds (fabricd's default\n"
 	 "                   otherwise); fabric-ctl then waits at least S+10 s\n"
 	 "  --dry-run        show what would be done, do nothing\n"},
+	{"apply", ctl_cmd_apply, "apply FILE [--dry-run] [--prune]",
+	 "make the bindings a bindings file asks for, all or nothing",
+	 "Read FILE (- for stdin), a bindings file (configs/bindings.yaml): per host the\n"
+	 "functions it should have, by name or as {card: C, count: N}, with optional QoS.\n"
+	 "fabricd plans each binding (assign, move, qos-change, unchanged; unassign with\n"
+	 "--prune) and checks the whole plan first: one binding that cannot be done\n"
+	 "refuses it all, naming the binding at FILE:LINE:COLUMN, and nothing changes. If\n"
+	 "a step fails on the switch, the steps done before are undone. Applying the same\n"
+	 "file again changes nothing.\n\nOptions:\n"
+	 "  --dry-run        show the plan, do nothing\n"
+	 "  --prune          also unassign the bindings FILE does not name\n"},
+	{"export", ctl_cmd_export, "export",
+	 "the current bindings as a bindings file",
+	 "Print the bindings fabricd holds as a bindings file for apply (bindings of cards\n"
+	 "that are absent now cannot be named and are left out):\n\n"
+	 "  fabric-ctl export > now.yaml && fabric-ctl apply now.yaml --dry-run\n"},
 	{"vh", ctl_cmd_vh, "vh HOST", "a host's virtual hierarchy as a tree",
 	 "Show HOST's virtual switch as the host enumerates it: the upstream bridge, each\n"
 	 "vPPB with its BDF and secondary bus, and the function bound behind it with the\n"

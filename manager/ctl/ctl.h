@@ -83,6 +83,8 @@ int ctl_cmd_functions(struct ctl *c, const struct ctl_cmd *cmd, int argc, char *
 int ctl_cmd_show(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv);
 int ctl_cmd_assign(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv);
 int ctl_cmd_unassign(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv);
+int ctl_cmd_apply(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv);
+int ctl_cmd_export(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv);
 int ctl_cmd_vh(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv);
 int ctl_cmd_lspci(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv);
 int ctl_cmd_events(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv);
